@@ -1,0 +1,1 @@
+"""The RetroWalk integration: Bluetooth FTMS treadmills and retro-walking programs."""

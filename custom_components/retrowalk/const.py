@@ -1,0 +1,5 @@
+"""Constants for the RetroWalk integration."""
+
+from typing import Final
+
+DOMAIN: Final = "retrowalk"
