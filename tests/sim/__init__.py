@@ -1,0 +1,1 @@
+"""Tests of the simulated treadmill (retrowalk_sim)."""
