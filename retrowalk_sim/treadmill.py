@@ -19,6 +19,7 @@ import contextlib
 from dataclasses import dataclass, field
 from enum import StrEnum
 import logging
+import math
 import time
 from typing import TYPE_CHECKING, Final, Protocol
 
@@ -340,15 +341,20 @@ def _op_name(op: int) -> ControlOp | int:
         return op
 
 
+def _round_half_up(value: float) -> int:
+    # Consoles round halves up; Python's round() would send 1.25 to 1.2 (half to even).
+    return math.floor(value + 0.5)
+
+
 def _to_units(value: float, scale: int) -> int:
-    return round(value * scale)
+    return _round_half_up(value * scale)
 
 
 def _round_to_increment(value: int, minimum: int, increment: int) -> int:
-    """Round to the device's grid (anchored at the minimum), as consoles do."""
+    """Round to the device's grid (anchored at the minimum), halves up, as consoles do."""
     if increment <= 0:
         return value
-    return minimum + round((value - minimum) / increment) * increment
+    return minimum + _round_half_up((value - minimum) / increment) * increment
 
 
 def _move_toward(current: float, target: float, max_step: float) -> float:
@@ -973,7 +979,7 @@ class SimulatedTreadmill:
         ):
             return ResultCode.SUCCESS
         mph = behaviour.speed_parameter_mph
-        units = round(raw * KM_PER_MILE) if mph else raw
+        units = _round_half_up(raw * KM_PER_MILE) if mph else raw
         speed = self.profile.speed_range
         minimum = _to_units(speed.minimum, 100)
         if not minimum <= units <= _to_units(speed.maximum, 100):
@@ -981,7 +987,7 @@ class SimulatedTreadmill:
         units = _round_to_increment(units, minimum, _to_units(speed.increment, 100))
         self._target_speed_kmh = units / 100
         # The machine echoes the applied target in the unit it reads the parameter in.
-        echoed = round(units / KM_PER_MILE) if mph else units
+        echoed = _round_half_up(units / KM_PER_MILE) if mph else units
         self._send_machine_status(MachineStatusOp.TARGET_SPEED_CHANGED, encode_uint16(echoed))
         return ResultCode.SUCCESS
 
