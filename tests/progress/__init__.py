@@ -1,0 +1,1 @@
+"""Tests of the pure session history, weekly figures and progression package."""
