@@ -55,3 +55,10 @@ def test_pure_packages_do_not_import_home_assistant() -> None:
             continue
         imported = _imported_modules(package)
         assert not {m for m in imported if m.split(".")[0] == "homeassistant"}, name
+
+
+def test_english_translation_is_strings_json() -> None:
+    # Custom integrations load translations/en.json; strings.json is the source of truth.
+    assert (INTEGRATION / "translations" / "en.json").read_text() == (
+        INTEGRATION / "strings.json"
+    ).read_text()

@@ -28,6 +28,7 @@ import logging
 from typing import TYPE_CHECKING, Any, Final
 
 from bleak.exc import BleakError
+import bleak_retry_connector
 from bleak_retry_connector import BleakClientWithServiceCache, establish_connection
 
 from .const import (
@@ -264,7 +265,9 @@ class FtmsClient:
         name = self._ble_device.name or self._ble_device.address
         try:
             client = await establish_connection(
-                BleakClientWithServiceCache,
+                # Looked up now, not at import: Home Assistant replaces this class with its
+                # own, which routes the connection through the best adapter or proxy.
+                bleak_retry_connector.BleakClientWithServiceCache,
                 self._ble_device,
                 name,
                 disconnected_callback=self._handle_link_lost,

@@ -1,0 +1,340 @@
+"""The treadmill's connection and its live state, pushed to Home Assistant entities."""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+import logging
+from typing import TYPE_CHECKING, Any, override
+
+from bleak.backends.device import BLEDevice
+from bleak.exc import BleakError
+from homeassistant.components import bluetooth
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+
+from .const import DOMAIN, RECONNECT_WATCHDOG_INTERVAL
+from .ftms import (
+    DeviceInformation,
+    DeviceQuirks,
+    FtmsClient,
+    FtmsCommandDroppedError,
+    FtmsControlNotPermittedError,
+    FtmsError,
+    FtmsInvalidParameterError,
+    FtmsNotConnectedError,
+    FtmsOpNotSupportedError,
+    FtmsTimeoutError,
+    MachineFeatures,
+    MachineStatus,
+    MachineStatusOp,
+    SupportedRange,
+    TrainingStatus,
+    TreadmillData,
+)
+from .options import RetroWalkOptions
+from .session import SessionCounters
+
+if TYPE_CHECKING:
+    from . import RetroWalkConfigEntry
+
+_LOGGER = logging.getLogger(__name__)
+
+# Exceptions that mean "the treadmill could not be reached", as opposed to programming errors.
+CONNECT_ERRORS: tuple[type[Exception], ...] = (BleakError, FtmsError, TimeoutError)
+
+
+@dataclass(frozen=True, slots=True)
+class TreadmillSnapshot:
+    """Everything the entities show, as of the last notification."""
+
+    connected: bool = False
+    data: TreadmillData | None = None
+    machine_status: MachineStatus | None = None
+    training_status: TrainingStatus | None = None
+    session: SessionCounters = field(default_factory=SessionCounters)
+
+    @property
+    def speed_kmh(self) -> float | None:
+        """The belt's current speed, None while unknown."""
+        return None if self.data is None else self.data.speed_kmh
+
+    @property
+    def belt_moving(self) -> bool:
+        """Whether the belt is moving now."""
+        return bool(self.speed_kmh)
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionEvent:
+    """One line of the connection history kept for diagnostics."""
+
+    at: datetime
+    event: str
+    detail: str | None = None
+
+
+class RetroWalkCoordinator(DataUpdateCoordinator[TreadmillSnapshot]):
+    """Owns the connection to one treadmill and publishes what it notifies.
+
+    The treadmill pushes data about twice a second over a held connection, so there is no
+    polling. Availability follows the connection: a connected treadmill stops advertising, so
+    advertisements say nothing about whether it is still there.
+    """
+
+    config_entry: RetroWalkConfigEntry
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: RetroWalkConfigEntry,
+        ble_device: BLEDevice,
+        options: RetroWalkOptions,
+        quirks: DeviceQuirks,
+    ) -> None:
+        """Prepare the coordinator; nothing is connected yet."""
+        super().__init__(hass, _LOGGER, config_entry=entry, name=entry.title, always_update=False)
+        self.address: str = ble_device.address
+        self.setup_data = dict(entry.data)
+        self.options = options
+        self.quirks = quirks
+        self._ble_device = ble_device
+        self._client: FtmsClient | None = None
+        self._connect_lock = asyncio.Lock()
+        self._reconnect_task: asyncio.Task[None] | None = None
+        self._was_connected = False
+        self._unavailable_logged = False
+        self._closing = False
+        self._unsubscribe: list[CALLBACK_TYPE] = []
+        self.device_information: DeviceInformation | None = None
+        self.features: MachineFeatures | None = None
+        self.speed_range: SupportedRange | None = None
+        self.inclination_range: SupportedRange | None = None
+        self.connection_history: list[ConnectionEvent] = []
+        self.rssi: int | None = None
+        self.data = TreadmillSnapshot()
+
+    # Connection --------------------------------------------------------------------------
+
+    @property
+    def connected(self) -> bool:
+        """Whether the treadmill is connected now."""
+        return self._client is not None and self._client.is_connected
+
+    @property
+    def client(self) -> FtmsClient:
+        """The connected FTMS client, or a translated error when there is none."""
+        if self._client is None or not self._client.is_connected:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="not_connected",
+                translation_placeholders={"name": self.config_entry.title},
+            )
+        return self._client
+
+    async def async_connect(self) -> None:
+        """Connect, read what the treadmill supports and subscribe to its notifications."""
+        async with self._connect_lock:
+            if self.connected or self._closing:
+                return
+            client = FtmsClient(
+                self._ble_device,
+                quirks=self.quirks,
+                on_data=self._handle_data,
+                on_machine_status=self._handle_machine_status,
+                on_training_status=self._handle_training_status,
+                on_disconnect=self._handle_disconnect,
+                ble_device_callback=self._current_ble_device,
+            )
+            self._client = client
+            try:
+                await client.connect()
+            except BaseException:
+                self._client = None
+                raise
+            self.device_information = client.device_information
+            self.features = client.features
+            self.speed_range = client.speed_range
+            self.inclination_range = client.inclination_range
+            self._record("connected")
+            if self._unavailable_logged:
+                _LOGGER.info("%s is connected again", self.config_entry.title)
+                self._unavailable_logged = False
+            self._was_connected = True
+            self.async_set_updated_data(replace(self.data, connected=True))
+
+    async def async_start(self) -> None:
+        """Connect for the first time and start watching for the treadmill."""
+        await self.async_connect()
+        self._unsubscribe.append(
+            bluetooth.async_register_callback(
+                self.hass,
+                self._handle_advertisement,
+                bluetooth.BluetoothCallbackMatcher(address=self.address, connectable=True),
+                bluetooth.BluetoothScanningMode.ACTIVE,
+            )
+        )
+        self._unsubscribe.append(
+            async_track_time_interval(
+                self.hass,
+                self._handle_watchdog,
+                RECONNECT_WATCHDOG_INTERVAL,
+                name=f"{DOMAIN} reconnect watchdog",
+            )
+        )
+
+    @override
+    async def async_shutdown(self) -> None:
+        """Disconnect and stop watching; used on unload and when Home Assistant stops."""
+        self._closing = True
+        await super().async_shutdown()
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe.clear()
+        if self._reconnect_task is not None:
+            self._reconnect_task.cancel()
+        client, self._client = self._client, None
+        if client is not None:
+            await client.disconnect()
+
+    @callback
+    def async_apply_options(self, options: RetroWalkOptions) -> None:
+        """Use new options from now on (limits, linked sensors, units)."""
+        self.options = options
+        self.async_update_listeners()
+
+    @callback
+    def _current_ble_device(self) -> BLEDevice:
+        """The best path to the treadmill now: the adapter or proxy that hears it best."""
+        return (
+            bluetooth.async_ble_device_from_address(self.hass, self.address, connectable=True)
+            or self._ble_device
+        )
+
+    @callback
+    def _handle_advertisement(
+        self,
+        service_info: bluetooth.BluetoothServiceInfoBleak,
+        change: bluetooth.BluetoothChange,
+    ) -> None:
+        """Remember the freshest BLEDevice; an advertising treadmill can be reconnected."""
+        self._ble_device = service_info.device
+        if service_info.rssi != self.rssi:
+            self.rssi = service_info.rssi
+            self.async_update_listeners()
+        if not self.connected:
+            self._schedule_reconnect("advertisement")
+
+    @callback
+    def _handle_watchdog(self, _now: datetime) -> None:
+        if not self.connected and self._was_connected:
+            self._schedule_reconnect("watchdog")
+
+    @callback
+    def _schedule_reconnect(self, trigger: str) -> None:
+        if self._closing or (self._reconnect_task and not self._reconnect_task.done()):
+            return
+        self._reconnect_task = self.config_entry.async_create_background_task(
+            self.hass, self._async_reconnect(trigger), f"{DOMAIN} reconnect {self.address}"
+        )
+
+    async def _async_reconnect(self, trigger: str) -> None:
+        try:
+            await self.async_connect()
+        except CONNECT_ERRORS as err:
+            self._record("reconnect_failed", f"{trigger}: {err}")
+            _LOGGER.debug("Reconnecting to %s failed: %s", self.config_entry.title, err)
+
+    @callback
+    def _handle_disconnect(self) -> None:
+        """The link dropped: the entities go unavailable, logged once until it is back."""
+        self._client = None
+        self._record("disconnected")
+        if not self._closing and not self._unavailable_logged:
+            _LOGGER.info("%s is unavailable: the Bluetooth link was lost", self.config_entry.title)
+            self._unavailable_logged = True
+        self.async_set_updated_data(replace(self.data, connected=False))
+        if not self._closing:
+            self._schedule_reconnect("disconnect")
+
+    def _record(self, event: str, detail: str | None = None) -> None:
+        self.connection_history.append(
+            ConnectionEvent(at=datetime.now().astimezone(), event=event, detail=detail)
+        )
+        del self.connection_history[:-20]
+
+    # Notifications -----------------------------------------------------------------------
+
+    @callback
+    def _handle_data(self, data: TreadmillData) -> None:
+        session = self.data.session.updated(data)
+        self.async_set_updated_data(replace(self.data, data=data, session=session))
+
+    @callback
+    def _handle_machine_status(self, status: MachineStatus) -> None:
+        session = self.data.session
+        if status.op == MachineStatusOp.STOPPED_OR_PAUSED_BY_USER and status.stopped:
+            session = session.ended()
+        self.async_set_updated_data(replace(self.data, machine_status=status, session=session))
+
+    @callback
+    def _handle_training_status(self, status: TrainingStatus) -> None:
+        self.async_set_updated_data(replace(self.data, training_status=status))
+
+    @override
+    async def _async_update_data(self) -> TreadmillSnapshot:
+        """There is nothing to poll: the treadmill pushes everything."""
+        return self.data
+
+    # Commands ----------------------------------------------------------------------------
+
+    async def async_start_belt(self) -> None:
+        """Start or resume the belt."""
+        await self._async_command(self.client.start)
+
+    async def async_pause_belt(self) -> None:
+        """Pause the belt."""
+        await self._async_command(self.client.pause)
+
+    async def async_stop_belt(self) -> None:
+        """Stop the belt: jumps ahead of any queued command."""
+        await self._async_command(self.client.stop)
+
+    async def async_set_target_speed(self, kmh: float) -> None:
+        """Set the belt's target speed in km/h."""
+        await self._async_command(self.client.set_target_speed, kmh)
+
+    async def async_set_target_inclination(self, pct: float) -> None:
+        """Set the target inclination in percent."""
+        await self._async_command(self.client.set_target_inclination, pct)
+
+    async def _async_command(self, command: Callable[..., Awaitable[None]], *args: Any) -> None:
+        try:
+            await command(*args)
+        except FtmsError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key=command_error_key(err),
+                translation_placeholders={"name": self.config_entry.title},
+            ) from err
+
+
+def command_error_key(err: FtmsError) -> str:
+    """The translation key that explains a failed treadmill command."""
+    match err:
+        case FtmsControlNotPermittedError():
+            return "control_not_permitted"
+        case FtmsOpNotSupportedError():
+            return "not_supported"
+        case FtmsInvalidParameterError():
+            return "invalid_parameter"
+        case FtmsTimeoutError():
+            return "command_timeout"
+        case FtmsNotConnectedError():
+            return "not_connected"
+        case FtmsCommandDroppedError():
+            return "command_dropped"
+        case _:
+            return "command_failed"

@@ -1,0 +1,187 @@
+"""Numbers: the belt's target speed and incline."""
+
+from collections.abc import Hashable
+import math
+
+from homeassistant.components.number import (
+    NumberDeviceClass,
+    NumberEntity,
+    NumberEntityDescription,
+    NumberMode,
+)
+from homeassistant.const import UnitOfRatio, UnitOfSpeed
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from . import RetroWalkConfigEntry
+from .coordinator import RetroWalkCoordinator
+from .entity import RetroWalkEntity
+from .ftms import MachineStatusOp, SupportedRange
+from .options import from_kmh, to_kmh
+from .program.limits import DeviceRange
+
+# The FTMS client serialises commands itself.
+PARALLEL_UPDATES = 0
+
+TARGET_SPEED = NumberEntityDescription(
+    key="target_speed", device_class=NumberDeviceClass.SPEED, mode=NumberMode.BOX
+)
+TARGET_INCLINE = NumberEntityDescription(
+    key="target_incline",
+    native_unit_of_measurement=UnitOfRatio.PERCENTAGE,
+    mode=NumberMode.BOX,
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: RetroWalkConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the targets the treadmill lets Home Assistant set."""
+    coordinator = entry.runtime_data
+    features = coordinator.features
+    entities: list[NumberEntity] = []
+    if coordinator.speed_range and (features is None or features.target_speed_supported):
+        entities.append(TargetSpeedNumber(coordinator, TARGET_SPEED))
+    if coordinator.inclination_range and (
+        features is None or features.target_inclination_supported
+    ):
+        entities.append(TargetInclineNumber(coordinator, TARGET_INCLINE))
+    async_add_entities(entities)
+
+
+def _device_range(supported: SupportedRange, quantity: str) -> DeviceRange:
+    return DeviceRange(supported.minimum, supported.maximum, supported.increment, quantity)
+
+
+class TargetSpeedNumber(RetroWalkEntity, NumberEntity):
+    """The belt's target speed, in the user's unit.
+
+    Bounded by the treadmill's range and the forward speed limit (the highest speed RetroWalk
+    sets), and sent rounded to the treadmill's increment. A number does not convert units by
+    itself, so its unit is chosen from the options and Home Assistant's unit system.
+    """
+
+    def __init__(
+        self, coordinator: RetroWalkCoordinator, description: NumberEntityDescription
+    ) -> None:
+        """Describe the number."""
+        super().__init__(coordinator, description.key)
+        self.entity_description = description
+
+    @property
+    def _unit(self) -> UnitOfSpeed:
+        return self.coordinator.options.speed_unit_for(self.hass)
+
+    @property
+    def _range(self) -> DeviceRange:
+        assert self.coordinator.speed_range is not None
+        return _device_range(self.coordinator.speed_range, "speed")
+
+    @property
+    def native_unit_of_measurement(self) -> str:
+        """km/h or mph."""
+        return self._unit
+
+    @property
+    def native_min_value(self) -> float:
+        """The treadmill's lowest speed."""
+        return _round_up(from_kmh(self._range.minimum, self._unit), 2)
+
+    @property
+    def native_max_value(self) -> float:
+        """The lower of the treadmill's top speed and the forward speed limit."""
+        limit = min(self._range.maximum, self.coordinator.options.limits.forward_speed_kmh)
+        return max(self.native_min_value, _round_down(from_kmh(limit, self._unit), 2))
+
+    @property
+    def native_step(self) -> float:
+        """The treadmill's increment (0.1 in mph, the values are rounded when sent)."""
+        if self._unit == UnitOfSpeed.MILES_PER_HOUR:
+            return 0.1
+        return self._range.increment
+
+    @property
+    def native_value(self) -> float | None:
+        """The last target the treadmill confirmed, else its speed."""
+        snapshot = self.coordinator.data
+        status = snapshot.machine_status
+        kmh = (
+            status.target_speed_kmh
+            if status is not None and status.op == MachineStatusOp.TARGET_SPEED_CHANGED
+            else snapshot.speed_kmh
+        )
+        return None if kmh is None else round(from_kmh(kmh, self._unit), 2)
+
+    def shown_state(self) -> Hashable:
+        """Value, unit and bounds."""
+        return (self.native_value, self._unit, self.native_min_value, self.native_max_value)
+
+    async def async_set_native_value(self, value: float) -> None:
+        """Send the speed, rounded to the treadmill's increment within the limits."""
+        ceiling = min(self._range.maximum, self.coordinator.options.limits.forward_speed_kmh)
+        kmh = self._range.snap(to_kmh(value, self._unit), upper=ceiling)
+        assert kmh is not None  # Home Assistant checked the value against min and max.
+        await self.coordinator.async_set_target_speed(kmh)
+
+
+class TargetInclineNumber(RetroWalkEntity, NumberEntity):
+    """The target incline, bounded by the treadmill's range and the incline limit."""
+
+    def __init__(
+        self, coordinator: RetroWalkCoordinator, description: NumberEntityDescription
+    ) -> None:
+        """Describe the number."""
+        super().__init__(coordinator, description.key)
+        self.entity_description = description
+
+    @property
+    def _range(self) -> DeviceRange:
+        assert self.coordinator.inclination_range is not None
+        return _device_range(self.coordinator.inclination_range, "incline")
+
+    @property
+    def native_min_value(self) -> float:
+        """The treadmill's lowest incline."""
+        return self._range.minimum
+
+    @property
+    def native_max_value(self) -> float:
+        """The lower of the treadmill's steepest incline and the incline limit."""
+        limit = min(self._range.maximum, self.coordinator.options.limits.incline_pct)
+        return max(self.native_min_value, limit)
+
+    @property
+    def native_step(self) -> float:
+        """The treadmill's increment."""
+        return self._range.increment
+
+    @property
+    def native_value(self) -> float | None:
+        """The last target the treadmill confirmed, else its incline."""
+        snapshot = self.coordinator.data
+        status = snapshot.machine_status
+        if status is not None and status.op == MachineStatusOp.TARGET_INCLINE_CHANGED:
+            return status.target_inclination_pct
+        return None if snapshot.data is None else snapshot.data.inclination_pct
+
+    def shown_state(self) -> Hashable:
+        """Value and bounds."""
+        return (self.native_value, self.native_max_value)
+
+    async def async_set_native_value(self, value: float) -> None:
+        """Send the incline, rounded to the treadmill's increment within the limits."""
+        pct = self._range.snap(value, upper=self.native_max_value)
+        assert pct is not None  # Home Assistant checked the value against min and max.
+        await self.coordinator.async_set_target_inclination(pct)
+
+
+def _round_up(value: float, digits: int) -> float:
+    scale = 10**digits
+    return math.ceil(value * scale - 1e-9) / scale
+
+
+def _round_down(value: float, digits: int) -> float:
+    scale = 10**digits
+    return math.floor(value * scale + 1e-9) / scale

@@ -1,0 +1,291 @@
+"""Sensors: what the treadmill measures, and its status."""
+
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import (
+    SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
+    EntityCategory,
+    UnitOfEnergy,
+    UnitOfLength,
+    UnitOfRatio,
+    UnitOfSpeed,
+    UnitOfTime,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.typing import StateType
+
+from . import RetroWalkConfigEntry
+from .const import SLOW_COUNTER_WRITE_INTERVAL
+from .coordinator import RetroWalkCoordinator, TreadmillSnapshot
+from .entity import RetroWalkEntity
+from .ftms import MachineFeatures, MachineStatus, MachineStatusOp
+
+# Entities only read the coordinator's data; the coordinator serialises everything else.
+PARALLEL_UPDATES = 0
+
+MACHINE_STATUS_OPTIONS = [
+    "reset",
+    "stopped_by_user",
+    "paused_by_user",
+    "stopped_by_safety_key",
+    "started_by_user",
+    "target_speed_changed",
+    "target_incline_changed",
+    "control_permission_lost",
+    "other",
+]
+
+# FTMS training status codes 0x00-0x0F, in order; anything above is reserved.
+TRAINING_STATUS_OPTIONS = [
+    "other",
+    "idle",
+    "warming_up",
+    "low_intensity_interval",
+    "high_intensity_interval",
+    "recovery_interval",
+    "isometric",
+    "heart_rate_control",
+    "fitness_test",
+    "speed_too_low",
+    "speed_too_high",
+    "cool_down",
+    "watt_control",
+    "manual_mode",
+    "pre_workout",
+    "post_workout",
+]
+TRAINING_STATUS_RESERVED = "reserved"
+
+
+def machine_status_option(status: MachineStatus | None) -> str | None:
+    """The machine status as one of MACHINE_STATUS_OPTIONS."""
+    if status is None:
+        return None
+    match status.op:
+        case MachineStatusOp.RESET:
+            return "reset"
+        case MachineStatusOp.STOPPED_OR_PAUSED_BY_USER:
+            return "paused_by_user" if status.paused else "stopped_by_user"
+        case MachineStatusOp.STOPPED_BY_SAFETY_KEY:
+            return "stopped_by_safety_key"
+        case MachineStatusOp.STARTED_OR_RESUMED_BY_USER:
+            return "started_by_user"
+        case MachineStatusOp.TARGET_SPEED_CHANGED:
+            return "target_speed_changed"
+        case MachineStatusOp.TARGET_INCLINE_CHANGED:
+            return "target_incline_changed"
+        case MachineStatusOp.CONTROL_PERMISSION_LOST:
+            return "control_permission_lost"
+        case _:
+            return "other"
+
+
+def training_status_option(snapshot: TreadmillSnapshot) -> str | None:
+    """The training status as one of the options; reserved codes are kept as 'reserved'."""
+    if snapshot.training_status is None:
+        return None
+    code = snapshot.training_status.status
+    if 0 <= code < len(TRAINING_STATUS_OPTIONS):
+        return TRAINING_STATUS_OPTIONS[code]
+    return TRAINING_STATUS_RESERVED
+
+
+def _data_field(name: str) -> Callable[[TreadmillSnapshot], StateType]:
+    def value(snapshot: TreadmillSnapshot) -> StateType:
+        return None if snapshot.data is None else getattr(snapshot.data, name)
+
+    return value
+
+
+@dataclass(frozen=True, kw_only=True)
+class RetroWalkSensorDescription(SensorEntityDescription):
+    """How one sensor reads the treadmill's snapshot."""
+
+    value_fn: Callable[[TreadmillSnapshot], StateType]
+    supported_fn: Callable[[MachineFeatures], bool] = lambda _features: True
+    slow_counter: bool = False
+
+
+SENSORS: tuple[RetroWalkSensorDescription, ...] = (
+    RetroWalkSensorDescription(
+        key="speed",
+        device_class=SensorDeviceClass.SPEED,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfSpeed.KILOMETERS_PER_HOUR,
+        suggested_display_precision=1,
+        value_fn=_data_field("speed_kmh"),
+    ),
+    RetroWalkSensorDescription(
+        key="average_speed",
+        device_class=SensorDeviceClass.SPEED,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfSpeed.KILOMETERS_PER_HOUR,
+        suggested_display_precision=1,
+        entity_registry_enabled_default=False,
+        value_fn=_data_field("average_speed_kmh"),
+        supported_fn=lambda features: features.average_speed_supported,
+        slow_counter=True,
+    ),
+    RetroWalkSensorDescription(
+        key="inclination",
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfRatio.PERCENTAGE,
+        suggested_display_precision=1,
+        value_fn=_data_field("inclination_pct"),
+        supported_fn=lambda features: features.inclination_supported,
+    ),
+    RetroWalkSensorDescription(
+        key="distance",
+        device_class=SensorDeviceClass.DISTANCE,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfLength.METERS,
+        suggested_unit_of_measurement=UnitOfLength.KILOMETERS,
+        suggested_display_precision=2,
+        value_fn=lambda snapshot: snapshot.session.distance_m,
+        supported_fn=lambda features: features.total_distance_supported,
+        slow_counter=True,
+    ),
+    RetroWalkSensorDescription(
+        key="elapsed_time",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.SECONDS,
+        suggested_unit_of_measurement=UnitOfTime.MINUTES,
+        suggested_display_precision=0,
+        value_fn=_data_field("elapsed_time_s"),
+        supported_fn=lambda features: features.elapsed_time_supported,
+        slow_counter=True,
+    ),
+    RetroWalkSensorDescription(
+        key="energy",
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfEnergy.KILO_CALORIE,
+        suggested_display_precision=0,
+        value_fn=_data_field("total_energy_kcal"),
+        supported_fn=lambda features: features.expended_energy_supported,
+        slow_counter=True,
+    ),
+    RetroWalkSensorDescription(
+        key="heart_rate",
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement="bpm",
+        # 0 bpm means "no contact" on treadmills with hand grips.
+        value_fn=lambda snapshot: (
+            None
+            if snapshot.data is None or not snapshot.data.heart_rate_bpm
+            else snapshot.data.heart_rate_bpm
+        ),
+        supported_fn=lambda features: features.heart_rate_supported,
+    ),
+    RetroWalkSensorDescription(
+        key="steps",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement="steps",
+        value_fn=_data_field("step_count"),
+        supported_fn=lambda features: features.step_count_supported,
+        slow_counter=True,
+    ),
+    RetroWalkSensorDescription(
+        key="elevation_gain",
+        device_class=SensorDeviceClass.DISTANCE,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfLength.METERS,
+        suggested_display_precision=1,
+        entity_registry_enabled_default=False,
+        value_fn=_data_field("positive_elevation_gain_m"),
+        supported_fn=lambda features: features.elevation_gain_supported,
+        slow_counter=True,
+    ),
+    RetroWalkSensorDescription(
+        key="machine_status",
+        device_class=SensorDeviceClass.ENUM,
+        options=MACHINE_STATUS_OPTIONS,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda snapshot: machine_status_option(snapshot.machine_status),
+    ),
+    RetroWalkSensorDescription(
+        key="training_status",
+        device_class=SensorDeviceClass.ENUM,
+        options=[*TRAINING_STATUS_OPTIONS, TRAINING_STATUS_RESERVED],
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=training_status_option,
+    ),
+)
+
+SIGNAL_SENSOR = SensorEntityDescription(
+    key="signal_strength",
+    device_class=SensorDeviceClass.SIGNAL_STRENGTH,
+    state_class=SensorStateClass.MEASUREMENT,
+    native_unit_of_measurement=SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
+    entity_category=EntityCategory.DIAGNOSTIC,
+    entity_registry_enabled_default=False,
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: RetroWalkConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the sensors the treadmill supports."""
+    coordinator = entry.runtime_data
+    features = coordinator.features
+    entities: list[SensorEntity] = [
+        TreadmillSensor(coordinator, description)
+        for description in SENSORS
+        if features is None or description.supported_fn(features)
+    ]
+    entities.append(SignalStrengthSensor(coordinator, SIGNAL_SENSOR))
+    async_add_entities(entities)
+
+
+class TreadmillSensor(RetroWalkEntity, SensorEntity):
+    """A value from the treadmill's notifications."""
+
+    entity_description: RetroWalkSensorDescription
+
+    def __init__(
+        self, coordinator: RetroWalkCoordinator, description: RetroWalkSensorDescription
+    ) -> None:
+        """Describe the sensor."""
+        super().__init__(coordinator, description.key)
+        self.entity_description = description
+        if description.slow_counter:
+            self._write_interval = SLOW_COUNTER_WRITE_INTERVAL
+
+    def shown_state(self) -> Hashable:
+        """The value shown."""
+        return self.entity_description.value_fn(self.coordinator.data)
+
+    @property
+    def native_value(self) -> StateType:
+        """The value shown."""
+        return self.entity_description.value_fn(self.coordinator.data)
+
+
+class SignalStrengthSensor(RetroWalkEntity, SensorEntity):
+    """Signal strength of the treadmill's last advertisement, from the best adapter or proxy."""
+
+    def __init__(
+        self, coordinator: RetroWalkCoordinator, description: SensorEntityDescription
+    ) -> None:
+        """Describe the sensor."""
+        super().__init__(coordinator, description.key)
+        self.entity_description = description
+
+    def shown_state(self) -> Hashable:
+        """The RSSI shown."""
+        return self.coordinator.rssi
+
+    @property
+    def native_value(self) -> int | None:
+        """The RSSI in dBm."""
+        return self.coordinator.rssi
