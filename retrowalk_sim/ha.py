@@ -147,6 +147,7 @@ class SimulatedProxy:
         self.treadmill = treadmill
         self.scanner = scanner
         self.style = style
+        self.advertisements_sent = 0
         self._advertiser: asyncio.Task[None] | None = None
         self._remove_listener: Callable[[], None] | None = None
         if readvertise_when_free:
@@ -165,6 +166,7 @@ class SimulatedProxy:
         if not self.treadmill.is_advertising:
             return False
         self.scanner.inject_advertisement(self.treadmill, style or self.style)
+        self.advertisements_sent += 1
         return True
 
     def start_advertising(self, interval_s: float = DEFAULT_ADVERTISING_INTERVAL_S) -> None:
