@@ -9,12 +9,12 @@ code. Tests drive time on the treadmill with `await treadmill.advance(seconds)`.
 from collections.abc import AsyncIterator
 from dataclasses import asdict
 
+from homeassistant.const import CONF_ADDRESS, CONF_NAME
+from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.retrowalk.const import CONF_DEVICE_INFORMATION, DOMAIN
-from homeassistant.const import CONF_ADDRESS, CONF_NAME
-from homeassistant.core import HomeAssistant
 from retrowalk_sim import DEMO_PROFILE, SimulatedTreadmill, TreadmillProfile
 from retrowalk_sim.ha import SimulatedProxy, async_plug_in
 

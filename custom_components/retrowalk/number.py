@@ -178,10 +178,10 @@ class TargetInclineNumber(RetroWalkEntity, NumberEntity):
 
 
 def _round_up(value: float, digits: int) -> float:
-    scale = 10**digits
+    scale = 10.0**digits
     return math.ceil(value * scale - 1e-9) / scale
 
 
 def _round_down(value: float, digits: int) -> float:
-    scale = 10**digits
+    scale = 10.0**digits
     return math.floor(value * scale + 1e-9) / scale

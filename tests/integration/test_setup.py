@@ -1,10 +1,10 @@
 """Setting up a treadmill: connection, entities, control through the real Bluetooth stack."""
 
-from pytest_homeassistant_custom_component.common import MockConfigEntry
-
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
 from retrowalk_sim import SimulatedTreadmill
 
 
@@ -32,7 +32,9 @@ async def test_start_and_set_speed_move_the_belt(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, treadmill: SimulatedTreadmill
 ) -> None:
     await hass.services.async_call(
-        "button", "press", {"entity_id": "button.retrowalk_demo_treadmill_start_or_resume"},
+        "button",
+        "press",
+        {"entity_id": "button.retrowalk_demo_treadmill_start_or_resume"},
         blocking=True,
     )
     await hass.services.async_call(

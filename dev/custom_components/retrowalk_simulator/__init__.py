@@ -8,11 +8,10 @@ the repository root) is found through PYTHONPATH.
 
 import logging
 
-import probatio
-
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers.typing import ConfigType
+import probatio
 
 from retrowalk_sim import DEMO_PROFILE, SimulatedTreadmill
 from retrowalk_sim.ha import async_plug_in
