@@ -1,0 +1,763 @@
+"""Runs a plan on a treadmill.
+
+The runner is a state machine over the plan's segments (phases: pre-workout, warm-up,
+turnaround, backward, recovery, cool-down, finished, aborted). Its rules:
+
+- The belt starts at the lowest speed the treadmill allows and ramps from there; it ramps
+  down to that speed (incline first, to level) before every stop, inside the segment's time.
+- At every turnaround the belt stops (pause) and the runner waits for :meth:`ProgramRunner.ready`;
+  after ``turnaround_wait_s`` without it the program is aborted (``turnaround_timeout``), which
+  stops the workout on the machine.
+- Speed and incline never change in the same step: incline goes down before speed changes and
+  up only after the speed has been held for the segment's ``incline_after_s``; every step is
+  at least one interval of its own kind after the previous step of either kind.
+- No speed step moves more than 0.5 km/h; every target is clamped to the safety limits and
+  put on the device's grid (rounded, not truncated).
+- Steps are due at absolute deadlines: a slow command does not shift the later steps, and
+  segment ends are absolute too, so slow responses do not stretch the program. A step that
+  could only go out less than half an interval after the previous one is skipped, not
+  crammed in.
+- A speed or incline set by hand during a segment is the target for the rest of that segment.
+- Pause stops the belt and program time; a pause longer than five minutes aborts the program
+  (``pause_too_long``). Resuming restarts the belt at the lowest speed and ramps again.
+- :meth:`ProgramRunner.abort` wins over everything: it cancels the runner's own work first
+  and then stops the belt through the treadmill's urgent stop. Nothing is sent afterwards,
+  and nothing resumes.
+
+Program time (``elapsed_s``) runs only while the belt moves under control, as the safety
+guard's session time does.
+"""
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+import logging
+import math
+from typing import Final
+
+from .clock import Clock
+from .limits import (
+    DEFAULT_LIMITS,
+    MAX_PAUSE_S,
+    MAX_SPEED_STEP_KMH,
+    DeviceLimits,
+    Rounding,
+    SafetyLimits,
+    check_device,
+)
+from .plan import MOVING_PHASES, TERMINAL_PHASES, Phase, Plan, Segment, WalkingDirection
+from .ramp import RampSettings, ramp_step, ticks_to_reach
+from .safety import SafetyReason
+from .state import CommandKind, CommandRecord, RunnerSnapshot
+from .treadmill import TreadmillControl
+
+_LOGGER = logging.getLogger(__name__)
+
+DEFAULT_RAMP: Final = RampSettings()
+_EPSILON: Final = 1e-6
+
+SnapshotListener = Callable[[RunnerSnapshot], None]
+CommandListener = Callable[[CommandRecord], None]
+
+
+class _ProgramEnded(Exception):
+    """Raised inside the program to end it with a safety reason (timeouts)."""
+
+    def __init__(self, reason: SafetyReason) -> None:
+        super().__init__(reason.value)
+        self.reason = reason
+
+
+class _Superseded(Exception):
+    """Raised inside the program when an abort happened while it awaited a command."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    kind: CommandKind
+    due: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Wait:
+    until: float
+
+
+def _same(a: float, b: float) -> bool:
+    return math.isclose(a, b, abs_tol=_EPSILON)
+
+
+class ProgramRunner:
+    """Runs one plan once on one treadmill; see the module documentation for the rules."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        treadmill: TreadmillControl,
+        clock: Clock,
+        *,
+        device: DeviceLimits,
+        limits: SafetyLimits = DEFAULT_LIMITS,
+        ramp: RampSettings = DEFAULT_RAMP,
+        initial_incline_pct: float = 0.0,
+        listener: SnapshotListener | None = None,
+        on_command: CommandListener | None = None,
+    ) -> None:
+        """Prepare the run; nothing is sent before :meth:`run`.
+
+        ``initial_incline_pct`` is the incline the treadmill reports now; a higher incline
+        than the first segment's is ramped down after the belt starts. ``listener`` gets a
+        snapshot at every change of state and after every command; ``on_command`` gets the
+        record of every command (for timing benchmarks). Raises :class:`LimitError` when
+        ``limits`` cannot be kept on ``device``.
+        """
+        check_device(device, limits)
+        self._plan = plan
+        self._treadmill = treadmill
+        self._clock = clock
+        self._device = device
+        self._limits = limits
+        self._ramp = ramp
+        self._listener = listener
+        self._on_command = on_command
+        self._lowest_speed = device.lowest_moving_speed_kmh
+        self._incline_floor = device.incline_floor_pct
+
+        self._phase = Phase.PRE_WORKOUT
+        self._index: int | None = None
+        self._segment: Segment | None = None
+        self._belt_running = False
+        self._moving_since = 0.0
+        self._elapsed_before_s = 0.0
+        self._segment_end_s = 0.0
+        self._segment_entered_at = 0.0
+        self._ending = False
+
+        self._speed = 0.0
+        self._speed_ideal = 0.0
+        self._speed_ceiling = limits.forward_speed_kmh
+        self._speed_goal = 0.0
+        self._manual_speed: float | None = None
+        self._speed_slot: float | None = None
+        self._last_speed_sent: float | None = None
+        self._speed_changed_at = 0.0
+        self._speed_generation = 0
+
+        self._incline: float | None = None
+        if device.incline is not None:
+            if not math.isfinite(initial_incline_pct):
+                initial_incline_pct = 0.0
+            self._incline = initial_incline_pct
+        self._incline_ideal = initial_incline_pct
+        self._incline_goal: float | None = None
+        self._manual_incline: float | None = None
+        self._incline_slot: float | None = None
+        self._last_incline_sent: float | None = None
+        self._incline_generation = 0
+
+        self._pause_requested = False
+        self._resume_requested = False
+        self._paused = False
+        self._pause_started = 0.0
+        self._ready_confirmed = False
+        self._waiting_for_ready = False
+        self._ready_deadline = 0.0
+        self._stop_requested = False
+        self._abort_reason: SafetyReason | None = None
+        self._ended_early = False
+        self._belt_stop_failed = False
+
+        self._run_called = False
+        self._program_task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+        self._ended = asyncio.Event()
+        self._commands: list[CommandRecord] = []
+
+    # ----------------------------------------------------------------- what others read
+
+    @property
+    def plan(self) -> Plan:
+        """The plan being run."""
+        return self._plan
+
+    @property
+    def phase(self) -> Phase:
+        """The current phase."""
+        return self._phase
+
+    @property
+    def commands(self) -> tuple[CommandRecord, ...]:
+        """Every command sent so far, in order."""
+        return tuple(self._commands)
+
+    @property
+    def max_step_lateness_s(self) -> float:
+        """The largest delay between a ramp step's deadline and its write (0 without steps)."""
+        return max(
+            (late for record in self._commands if (late := record.lateness_s) is not None),
+            default=0.0,
+        )
+
+    def snapshot(self) -> RunnerSnapshot:
+        """Return the state now."""
+        now = self._clock.monotonic()
+        program_time = self._program_time(now)
+        in_segment = self._phase in MOVING_PHASES
+        segment_remaining = max(0.0, self._segment_end_s - program_time) if in_segment else None
+        if self._phase in TERMINAL_PHASES:
+            program_remaining = 0.0
+        elif self._index is None:
+            program_remaining = self._plan.total_duration_s
+        else:
+            program_remaining = (segment_remaining or 0.0) + self._plan.duration_after(self._index)
+        direction: WalkingDirection | None = None
+        if self._segment is not None:
+            direction = self._segment.direction
+        speed_goal, incline_goal = self._goals() if in_segment else (None, None)
+        return RunnerSnapshot(
+            phase=self._phase,
+            segment_index=self._index,
+            segment_count=len(self._plan.segments),
+            direction=direction,
+            elapsed_s=program_time,
+            program_remaining_s=program_remaining,
+            segment_remaining_s=segment_remaining,
+            speed_kmh=self._speed if self._belt_running else 0.0,
+            incline_pct=self._incline,
+            segment_speed_kmh=speed_goal,
+            segment_incline_pct=incline_goal,
+            belt_running=self._belt_running,
+            waiting_for_ready=self._waiting_for_ready,
+            ready_timeout_s=(
+                max(0.0, self._ready_deadline - now) if self._waiting_for_ready else None
+            ),
+            paused=self._paused,
+            pause_timeout_s=(
+                max(0.0, self._pause_started + MAX_PAUSE_S - now) if self._paused else None
+            ),
+            stopping=self._stop_requested and self._phase not in TERMINAL_PHASES,
+            abort_reason=self._abort_reason,
+            ended_early=self._ended_early,
+            belt_stop_failed=self._belt_stop_failed,
+        )
+
+    # ----------------------------------------------------------------- what others call
+
+    async def run(self) -> RunnerSnapshot:
+        """Run the program to its end and return the final snapshot.
+
+        Cancelling the task that awaits this aborts the program with
+        ``home_assistant_stopping`` (the belt is stopped) before the cancellation goes on.
+        """
+        if self._run_called:
+            raise RuntimeError("a ProgramRunner runs only once")
+        self._run_called = True
+        if self._phase is Phase.PRE_WORKOUT:
+            task = asyncio.create_task(self._execute(), name="retrowalk program")
+            self._program_task = task
+            try:
+                await asyncio.wait({task})
+            except asyncio.CancelledError:
+                await self.abort(SafetyReason.HOME_ASSISTANT_STOPPING)
+                raise
+            error = None if task.cancelled() else task.exception()
+            if isinstance(error, _ProgramEnded):
+                await self.abort(error.reason)
+            elif error is not None and not isinstance(error, _Superseded):
+                _LOGGER.warning("Treadmill command failed; stopping the program: %r", error)
+                await self.abort(SafetyReason.COMMAND_FAILED)
+        self._ended.set()
+        return self.snapshot()
+
+    async def abort(self, reason: SafetyReason) -> None:
+        """End the program now: cancel the runner's own work, then stop the belt.
+
+        The stop goes out at once through the treadmill's urgent path, never behind a
+        command of the runner. Does nothing once the program has ended. A failed stop (e.g.
+        the link is down) is logged and shown as ``belt_stop_failed``: the caller stops the
+        belt when the link comes back.
+        """
+        if self._phase in TERMINAL_PHASES:
+            return
+        if self._belt_running:
+            self._mark_stopped(self._clock.monotonic())
+        self._phase = Phase.ABORTED
+        self._abort_reason = reason
+        self._waiting_for_ready = False
+        self._paused = False
+        task = self._program_task
+        own_work = task is not None and task is not asyncio.current_task()
+        if own_work and task is not None:
+            task.cancel()
+        self._notify()
+        try:
+            await self._send(CommandKind.STOP, urgent=True)
+        except Exception:  # the program ends aborted whatever the stop did
+            _LOGGER.warning("Stopping the belt failed (reason: %s)", reason, exc_info=True)
+            self._belt_stop_failed = True
+            self._notify()
+        if own_work and task is not None:
+            await asyncio.wait({task})
+        self._ended.set()
+
+    async def stop_gracefully(self) -> RunnerSnapshot:
+        """End the program early: ramp down (incline, then speed), stop, finish.
+
+        Returns once the program has ended. Before :meth:`run` it just marks the program
+        finished; an abort during the ramp-down wins.
+        """
+        if self._phase not in TERMINAL_PHASES:
+            if self._program_task is None:
+                self._phase = Phase.FINISHED
+                self._ended_early = True
+                self._ended.set()
+                self._notify()
+            else:
+                self._stop_requested = True
+                self._wake.set()
+                self._notify()
+                await self._ended.wait()
+        return self.snapshot()
+
+    def ready(self) -> bool:
+        """Confirm the person has turned around; return whether a turnaround was waiting."""
+        if not self._waiting_for_ready:
+            return False
+        self._ready_confirmed = True
+        self._wake.set()
+        return True
+
+    def pause(self) -> bool:
+        """Ask to pause (the belt stops, program time stops); return whether accepted."""
+        if (
+            self._phase not in MOVING_PHASES
+            or not self._belt_running
+            or self._paused
+            or self._pause_requested
+            or self._stop_requested
+        ):
+            return False
+        self._pause_requested = True
+        self._wake.set()
+        return True
+
+    def resume(self) -> bool:
+        """Resume after :meth:`pause`; return whether there was a pause to resume."""
+        if self._pause_requested and not self._paused:
+            self._pause_requested = False
+            return True
+        if not self._paused:
+            return False
+        self._resume_requested = True
+        self._wake.set()
+        return True
+
+    def manual_speed_change(self, kmh: float) -> bool:
+        """Note a speed the person set on the console; it holds for the rest of the segment.
+
+        Ignored (returns False) while the belt stands, for non-positive values, and for the
+        value the runner itself last sent (an echo of its own command is not a change).
+        """
+        if (
+            self._phase not in MOVING_PHASES
+            or not self._belt_running
+            or not math.isfinite(kmh)
+            or kmh <= 0
+            or _same(kmh, self._speed)
+        ):
+            return False
+        self._speed = self._speed_ideal = kmh
+        self._manual_speed = kmh
+        self._speed_slot = None
+        self._speed_changed_at = self._clock.monotonic()
+        self._speed_generation += 1
+        self._wake.set()
+        self._notify()
+        return True
+
+    def manual_incline_change(self, pct: float) -> bool:
+        """Note an incline the person set on the console; it holds for the rest of the segment.
+
+        Ignored (returns False) as :meth:`manual_speed_change`, and without incline support.
+        """
+        if (
+            self._incline is None
+            or self._phase not in MOVING_PHASES
+            or not self._belt_running
+            or not math.isfinite(pct)
+            or _same(pct, self._incline)
+        ):
+            return False
+        self._incline = self._incline_ideal = pct
+        self._manual_incline = pct
+        self._incline_slot = None
+        self._incline_generation += 1
+        self._wake.set()
+        self._notify()
+        return True
+
+    # ----------------------------------------------------------------- the program
+
+    async def _execute(self) -> None:
+        segments = self._plan.segments
+        for index, segment in enumerate(segments):
+            if segment.is_turnaround:
+                ended_early = await self._turnaround(index, segment)
+            else:
+                stop_after = index == len(segments) - 1 or segments[index + 1].is_turnaround
+                ended_early = await self._moving_segment(index, segment, stop_after=stop_after)
+            if ended_early:
+                break
+        await self._finish()
+
+    async def _moving_segment(self, index: int, segment: Segment, *, stop_after: bool) -> bool:
+        """Walk one segment; return True when a graceful stop ended the program in it."""
+        self._enter_moving_segment(index, segment)
+        if self._stop_requested and not self._belt_running:
+            return True
+        if not self._belt_running:
+            await self._start_belt()
+        while True:
+            if self._pause_requested:
+                self._pause_requested = False
+                await self._pause_belt()
+                if not self._belt_running:
+                    return True
+                continue
+            now = self._clock.monotonic()
+            action = self._decide(now, stop_after=stop_after)
+            if action is None:
+                return self._stop_requested
+            if isinstance(action, _Step):
+                await self._take_step(action)
+            else:
+                await self._wait_until(action.until)
+
+    async def _turnaround(self, index: int, segment: Segment) -> bool:
+        """Stop the belt and wait for the person; return True on a graceful stop."""
+        self._index = index
+        self._segment = segment
+        self._phase = Phase.TURNAROUND
+        self._notify()
+        if self._belt_running:
+            await self._halt_belt(CommandKind.PAUSE)
+        self._pause_requested = False
+        self._ready_confirmed = False
+        self._ready_deadline = self._clock.monotonic() + self._limits.turnaround_wait_s
+        self._waiting_for_ready = True
+        self._notify()
+        while not self._ready_confirmed:
+            if self._stop_requested:
+                self._waiting_for_ready = False
+                return True
+            if self._clock.monotonic() >= self._ready_deadline:
+                raise _ProgramEnded(SafetyReason.TURNAROUND_TIMEOUT)
+            await self._wait_until(self._ready_deadline)
+        self._waiting_for_ready = False
+        self._notify()
+        return False
+
+    async def _finish(self) -> None:
+        if self._belt_running:
+            self._mark_stopped(self._clock.monotonic())
+        self._paused = False
+        self._notify()
+        await self._send(CommandKind.STOP)
+        self._phase = Phase.FINISHED
+        self._ended_early = self._stop_requested
+        self._notify()
+
+    # ----------------------------------------------------------------- belt start and stop
+
+    async def _start_belt(self) -> None:
+        """Start the belt at the lowest speed; ramps begin from there."""
+        self._mark_moving(self._clock.monotonic())
+        self._speed = self._speed_ideal = self._lowest_speed
+        self._speed_slot = self._incline_slot = None
+        self._notify()
+        await self._send(CommandKind.START)
+        record = await self._send(CommandKind.SPEED, self._lowest_speed)
+        self._last_speed_sent = self._speed_changed_at = record.sent_at
+
+    async def _halt_belt(self, kind: CommandKind) -> None:
+        # The state says "stopped" before the command goes out, so that the machine's
+        # "stopped" status answering our own command never looks like a stop on the console.
+        self._mark_stopped(self._clock.monotonic())
+        self._speed_slot = self._incline_slot = None
+        self._notify()
+        await self._send(kind)
+
+    async def _pause_belt(self) -> None:
+        """Pause; return with the belt running again, or stopped after a graceful stop."""
+        self._paused = True
+        self._pause_started = self._clock.monotonic()
+        await self._halt_belt(CommandKind.PAUSE)
+        deadline = self._pause_started + MAX_PAUSE_S
+        while not self._resume_requested:
+            if self._stop_requested:
+                return
+            if self._clock.monotonic() >= deadline:
+                raise _ProgramEnded(SafetyReason.PAUSE_TOO_LONG)
+            await self._wait_until(deadline)
+        self._resume_requested = False
+        self._paused = False
+        await self._start_belt()
+
+    def _mark_moving(self, now: float) -> None:
+        self._belt_running = True
+        self._moving_since = now
+
+    def _mark_stopped(self, now: float) -> None:
+        self._elapsed_before_s += now - self._moving_since
+        self._belt_running = False
+
+    def _program_time(self, now: float) -> float:
+        if self._belt_running:
+            return self._elapsed_before_s + (now - self._moving_since)
+        return self._elapsed_before_s
+
+    # ----------------------------------------------------------------- ramps
+
+    def _enter_moving_segment(self, index: int, segment: Segment) -> None:
+        self._index = index
+        self._segment = segment
+        self._phase = segment.phase
+        self._speed_ceiling = self._limits.speed_limit_kmh(segment.direction)
+        self._speed_goal = self._device.fit_speed(segment.target_speed_kmh, self._speed_ceiling)
+        self._incline_goal = self._device.fit_incline(
+            segment.target_incline_pct, self._limits.incline_pct
+        )
+        self._manual_speed = self._manual_incline = None
+        self._ending = False
+        now = self._clock.monotonic()
+        self._segment_end_s = self._program_time(now) + segment.duration_s
+        self._segment_entered_at = now
+        self._notify()
+
+    def _goals(self) -> tuple[float, float | None]:
+        """The speed and incline the segment ramps toward now."""
+        if self._ending:
+            return self._lowest_speed, self._incline_floor
+        speed = self._speed_goal if self._manual_speed is None else self._manual_speed
+        incline = self._incline_goal if self._manual_incline is None else self._manual_incline
+        return speed, incline
+
+    def _ramp_down_time(self) -> float:
+        """A generous estimate of the time to reach level and the lowest speed."""
+        ramp = self._ramp
+        seconds = ramp.speed_interval_s  # margin for the first step's spacing
+        if self._incline is not None and self._incline_floor is not None:
+            incline_ticks = ticks_to_reach(
+                max(self._incline, self._incline_floor), self._incline_floor, ramp.incline_step_pct
+            )
+            seconds += incline_ticks * ramp.incline_interval_s
+        speed_ticks = ticks_to_reach(self._speed, self._lowest_speed, ramp.speed_step_kmh)
+        return seconds + speed_ticks * ramp.speed_interval_s
+
+    def _decide(self, now: float, *, stop_after: bool) -> _Step | _Wait | None:
+        """Return the step due now, how long to wait, or None when the segment is done."""
+        remaining = self._segment_end_s - self._program_time(now)
+        if not stop_after and not self._stop_requested and remaining <= 0:
+            return None
+        if not self._ending and (
+            self._stop_requested or (stop_after and remaining <= self._ramp_down_time())
+        ):
+            self._ending = True
+            self._notify()
+        segment_wake = now + remaining
+        if stop_after and not self._ending:
+            segment_wake -= self._ramp_down_time()
+        speed_goal, incline_goal = self._goals()
+        due: float | None = None
+        kind = CommandKind.SPEED
+        if (
+            self._incline is not None
+            and incline_goal is not None
+            and self._incline > incline_goal + _EPSILON
+        ):
+            kind, due = CommandKind.INCLINE, self._due(CommandKind.INCLINE, now)
+        elif not _same(self._speed, speed_goal):
+            due = self._due(CommandKind.SPEED, now)
+        elif (
+            self._incline is not None
+            and incline_goal is not None
+            and not self._ending
+            and self._incline < incline_goal - _EPSILON
+        ):
+            assert self._segment is not None
+            held_since = max(self._speed_changed_at, self._segment_entered_at)
+            kind = CommandKind.INCLINE
+            due = max(self._due(kind, now), held_since + self._segment.incline_after_s)
+        if due is not None:
+            if due <= now:
+                return _Step(kind, due)
+            return _Wait(due if self._ending else min(due, segment_wake))
+        self._speed_slot = self._incline_slot = None
+        if self._ending and (self._stop_requested or remaining <= 0):
+            return None
+        return _Wait(segment_wake)
+
+    def _due(self, kind: CommandKind, now: float) -> float:
+        """When the next step of ``kind`` may go out.
+
+        A step continues its ramp's grid of absolute deadlines; a new ramp starts now. Either
+        way it is at least one interval of its own kind after the last step of each kind.
+        """
+        if kind is CommandKind.SPEED:
+            slot, interval = self._speed_slot, self._ramp.speed_interval_s
+            last_same, last_other = self._last_speed_sent, self._last_incline_sent
+        else:
+            slot, interval = self._incline_slot, self._ramp.incline_interval_s
+            last_same, last_other = self._last_incline_sent, self._last_speed_sent
+        if slot is not None:
+            due = slot
+        else:
+            due = now
+            if last_same is not None:
+                due = max(due, last_same + interval)
+        if last_other is not None:
+            due = max(due, last_other + interval)
+        return due
+
+    @staticmethod
+    def _next_slot(due: float, interval: float, record: CommandRecord | None) -> float:
+        """The next deadline on the grid, skipping slots a slow command has made too close."""
+        slot = due + interval
+        if record is not None:
+            earliest = max(record.done_at, record.sent_at + interval / 2)
+            while slot < earliest:
+                slot += interval
+        return slot
+
+    def _snap_speed(self, kmh: float, rounding: Rounding) -> float:
+        # A faster speed set by hand stays the upper bound, so the way down from it is a ramp
+        # too rather than one jump to the limit.
+        snapped = self._device.speed.snap(
+            kmh,
+            lower=self._lowest_speed,
+            upper=max(self._speed_ceiling, self._speed),
+            rounding=rounding,
+        )
+        assert snapped is not None  # check_device guarantees a speed within the limits
+        return snapped
+
+    def _snap_incline(self, pct: float, rounding: Rounding) -> float:
+        assert self._device.incline is not None
+        assert self._incline is not None
+        snapped = self._device.incline.snap(
+            pct,
+            lower=min(0.0, self._incline),
+            upper=max(self._limits.incline_pct, self._incline),
+            rounding=rounding,
+        )
+        assert snapped is not None  # check_device guarantees an incline within the limits
+        return snapped
+
+    async def _take_step(self, step: _Step) -> None:
+        speed_goal, incline_goal = self._goals()
+        if step.kind is CommandKind.SPEED:
+            result = ramp_step(
+                current=self._speed,
+                ideal=self._speed_ideal,
+                goal=speed_goal,
+                step=self._ramp.speed_step_kmh,
+                snap=self._snap_speed,
+                max_jump=MAX_SPEED_STEP_KMH,
+            )
+            self._speed_ideal = result.ideal
+            interval = self._ramp.speed_interval_s
+            if _same(result.value, self._speed):
+                self._speed_slot = self._next_slot(step.due, interval, None)
+                return
+            generation = self._speed_generation
+            self._speed = result.value
+            record = await self._send(CommandKind.SPEED, result.value, step.due)
+            self._last_speed_sent = record.sent_at
+            if generation == self._speed_generation:
+                self._speed_changed_at = record.sent_at
+                self._speed_slot = self._next_slot(step.due, interval, record)
+            return
+        assert self._incline is not None
+        assert incline_goal is not None
+        result = ramp_step(
+            current=self._incline,
+            ideal=self._incline_ideal,
+            goal=incline_goal,
+            step=self._ramp.incline_step_pct,
+            snap=self._snap_incline,
+        )
+        self._incline_ideal = result.ideal
+        interval = self._ramp.incline_interval_s
+        if _same(result.value, self._incline):
+            self._incline_slot = self._next_slot(step.due, interval, None)
+            return
+        generation = self._incline_generation
+        self._incline = result.value
+        record = await self._send(CommandKind.INCLINE, result.value, step.due)
+        self._last_incline_sent = record.sent_at
+        if generation == self._incline_generation:
+            self._incline_slot = self._next_slot(step.due, interval, record)
+
+    # ----------------------------------------------------------------- plumbing
+
+    async def _send(
+        self,
+        kind: CommandKind,
+        value: float | None = None,
+        due: float | None = None,
+        *,
+        urgent: bool = False,
+    ) -> CommandRecord:
+        if not urgent and self._phase in TERMINAL_PHASES:
+            raise _Superseded
+        sent_at = self._clock.monotonic()
+        match kind:
+            case CommandKind.START:
+                await self._treadmill.start()
+            case CommandKind.STOP:
+                await self._treadmill.stop()
+            case CommandKind.PAUSE:
+                await self._treadmill.pause()
+            case CommandKind.SPEED:
+                assert value is not None
+                await self._treadmill.set_target_speed(value)
+            case CommandKind.INCLINE:
+                assert value is not None
+                await self._treadmill.set_target_inclination(value)
+        record = CommandRecord(
+            kind=kind, value=value, due=due, sent_at=sent_at, done_at=self._clock.monotonic()
+        )
+        self._commands.append(record)
+        if self._on_command is not None:
+            try:
+                self._on_command(record)
+            except Exception:  # an observer must not break the program
+                _LOGGER.exception("Command listener failed")
+        if not urgent and self._phase in TERMINAL_PHASES:
+            # The program was aborted while this command was under way (e.g. by the adapter
+            # from inside it): end here instead of sending anything more.
+            raise _Superseded
+        self._notify()
+        return record
+
+    async def _wait_until(self, deadline: float) -> None:
+        """Sleep until ``deadline`` or until a request (pause, ready, stop...) wakes us."""
+        self._wake.clear()
+        waiters = {
+            asyncio.ensure_future(self._wake.wait()),
+            asyncio.ensure_future(self._clock.sleep_until(deadline)),
+        }
+        try:
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+            await asyncio.wait(waiters)
+
+    def _notify(self) -> None:
+        if self._listener is None:
+            return
+        try:
+            self._listener(self.snapshot())
+        except Exception:  # an observer must not break the program
+            _LOGGER.exception("Runner listener failed")
