@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 import json
 import logging
+from typing import Any
 
 import pytest
 
@@ -18,28 +20,24 @@ from custom_components.retrowalk.progress.model import (
 
 from .builders import BERLIN, local, utc
 
+_BASE = SessionRecord(
+    id="a",
+    start=utc(2026, 5, 4, 21, 50),
+    end=utc(2026, 5, 4, 22, 20),
+    days=(
+        DayBucket(date(2026, 5, 4), backward_s=300.0, forward_s=120.0, backward_distance_m=80.0),
+        DayBucket(date(2026, 5, 5), backward_s=600.0, forward_s=180.0, backward_distance_m=150.5),
+    ),
+    distance_m=400.0,
+    energy_kcal=31.5,
+    level="beginner",
+    ended_by=EndReason.SAFETY,
+    safety_reason="safety_key",
+)
 
-def _record(**changes: object) -> SessionRecord:
-    values: dict[str, object] = {
-        "id": "a",
-        "start": utc(2026, 5, 4, 21, 50),
-        "end": utc(2026, 5, 4, 22, 20),
-        "days": (
-            DayBucket(
-                date(2026, 5, 4), backward_s=300.0, forward_s=120.0, backward_distance_m=80.0
-            ),
-            DayBucket(
-                date(2026, 5, 5), backward_s=600.0, forward_s=180.0, backward_distance_m=150.5
-            ),
-        ),
-        "distance_m": 400.0,
-        "energy_kcal": 31.5,
-        "level": "beginner",
-        "ended_by": EndReason.SAFETY,
-        "safety_reason": "safety_key",
-    }
-    values.update(changes)
-    return SessionRecord(**values)  # type: ignore[arg-type]
+
+def _record(**changes: Any) -> SessionRecord:
+    return replace(_BASE, **changes)
 
 
 def test_totals_are_the_sums_of_the_day_buckets() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 import json
 import logging
 
@@ -44,8 +44,8 @@ from .builders import (
 S = timedelta(seconds=1)
 
 
-def _tracker(time_zone: object = BERLIN) -> SessionTracker:
-    return SessionTracker(time_zone, new_session_id=numbered_ids())  # type: ignore[arg-type]
+def _tracker(time_zone: tzinfo = BERLIN) -> SessionTracker:
+    return SessionTracker(time_zone, new_session_id=numbered_ids())
 
 
 # -- attribution ---------------------------------------------------------------------------

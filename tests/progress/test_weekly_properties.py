@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings as hypothesis_settings, strategies as st
 
-from custom_components.retrowalk.progress.model import Direction, EndReason
+from custom_components.retrowalk.progress.model import Direction, EndReason, SessionHistory
 from custom_components.retrowalk.progress.weekly import (
     WeekSettings,
     last_retro_session,
@@ -141,7 +141,7 @@ def record(
     origin: datetime,
     sessions: list[tuple[int, list[tuple[Direction | None, int]], EndReason]],
     leave_last_open: bool,
-) -> tuple[list[Walked], object]:
+) -> tuple[list[Walked], SessionHistory]:
     """Feed the sessions to a tracker; return what was walked and the tracker's history."""
     tracker = long_gap_tracker(week.time_zone)
     walked: list[Walked] = []
@@ -185,7 +185,7 @@ def test_weekly_figures_match_a_plain_recomputation(
     walked, history = record(week, origin, sessions, leave_last_open)
     moments = [s.start for s in walked] + [origin + timedelta(seconds=p) for p in probes]
     for moment in moments:
-        summary = summarize_week(history, moment, week)  # type: ignore[arg-type]
+        summary = summarize_week(history, moment, week)
         start, end, backward, treadmill, retro, pain, met = reference_figures(walked, moment, week)
         assert summary.week_start == start
         assert week_start_for(moment, week) == start
@@ -201,9 +201,9 @@ def test_weekly_figures_match_a_plain_recomputation(
         while reference_figures(walked, probe, week)[-1]:
             streak += 1
             probe = reference_week(probe, week.time_zone, week.week_start)[0] - timedelta(seconds=1)
-        assert weeks_in_a_row_goal_met(history, moment, week) == streak  # type: ignore[arg-type]
+        assert weeks_in_a_row_goal_met(history, moment, week) == streak
 
     threshold_s = week.min_backward_minutes_for_session * 60
     counted = [s for s in walked if s.backward_s >= threshold_s]
-    latest = last_retro_session(history, week)  # type: ignore[arg-type]
+    latest = last_retro_session(history, week)
     assert (latest.start if latest else None) == (counted[-1].start if counted else None)
