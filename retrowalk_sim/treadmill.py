@@ -1032,6 +1032,7 @@ class SimulatedTreadmill:
             self._reset_session()
         if self._target_speed_kmh is None:
             self._target_speed_kmh = self.profile.speed_range.minimum
+        self._send_machine_status(MachineStatusOp.STARTED_OR_RESUMED_BY_USER)
         if resuming or self.profile.start_countdown_s <= 0:
             self._belt_state = BeltState.RUNNING
             self._set_training_status(TrainingStatusCode.MANUAL_MODE)
@@ -1039,7 +1040,6 @@ class SimulatedTreadmill:
             self._belt_state = BeltState.STARTING
             self._countdown_left_s = self.profile.start_countdown_s
             self._set_training_status(TrainingStatusCode.PRE_WORKOUT)
-        self._send_machine_status(MachineStatusOp.STARTED_OR_RESUMED_BY_USER)
 
     def _stop_or_pause(self, *, pause: bool) -> None:
         if pause:

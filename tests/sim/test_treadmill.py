@@ -191,8 +191,8 @@ async def test_response_precedes_follow_up_notifications(
     await central.command(START)
     assert [uuid for uuid, _ in central.received] == [
         FtmsCharacteristic.CONTROL_POINT,
-        FtmsCharacteristic.TRAINING_STATUS,
         FtmsCharacteristic.MACHINE_STATUS,
+        FtmsCharacteristic.TRAINING_STATUS,
     ]
 
 
