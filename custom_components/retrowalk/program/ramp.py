@@ -84,19 +84,22 @@ def ramp_step(
     step: float,
     snap: Snap,
     max_jump: float | None = None,
+    lag_tolerance: float = 0.0,
 ) -> RampStep:
     """Advance a ramp from ``current`` toward ``goal`` by one tick.
 
     ``value`` equals ``current`` when the grid is coarser than the step and the ideal position
     has not yet reached the next grid value: that tick sends nothing. ``value`` never passes
-    ``goal`` and never moves more than ``max_jump`` away from ``current``.
+    ``goal`` and never moves more than ``max_jump`` away from ``current``. Rounding to the
+    nearest grid value leaves the ideal up to half an increment behind the value sent; pass
+    that as ``lag_tolerance`` so the ramp keeps its average rate.
     """
     if math.isclose(current, goal, abs_tol=_EPSILON):
         return RampStep(ideal=goal, value=goal)
     sign = 1.0 if goal > current else -1.0
-    # The ideal position restarts from the current value when something else (a person at
-    # the console, a new goal on the other side) has left it outside the way to the goal.
-    if (ideal - current) * sign < 0 or (goal - ideal) * sign < 0:
+    # The ideal position restarts from the current value when something else (a new goal on
+    # the other side, a value set by hand) has left it off the way to the goal.
+    if (ideal - current) * sign < -(lag_tolerance + _EPSILON) or (goal - ideal) * sign < 0:
         ideal = current
     ideal = min(ideal + step, goal) if sign > 0 else max(ideal - step, goal)
     value = snap(ideal, Rounding.NEAREST)

@@ -663,6 +663,7 @@ class ProgramRunner:
                 step=self._ramp.speed_step_kmh,
                 snap=self._snap_speed,
                 max_jump=MAX_SPEED_STEP_KMH,
+                lag_tolerance=self._device.speed.increment / 2,
             )
             self._speed_ideal = result.ideal
             interval = self._ramp.speed_interval_s
@@ -677,6 +678,8 @@ class ProgramRunner:
                 self._speed_changed_at = record.sent_at
                 self._speed_slot = self._next_slot(step.due, interval, record)
             return
+        incline_range = self._device.incline
+        assert incline_range is not None
         assert self._incline is not None
         assert incline_goal is not None
         result = ramp_step(
@@ -685,6 +688,7 @@ class ProgramRunner:
             goal=incline_goal,
             step=self._ramp.incline_step_pct,
             snap=self._snap_incline,
+            lag_tolerance=incline_range.increment / 2,
         )
         self._incline_ideal = result.ideal
         interval = self._ramp.incline_interval_s
