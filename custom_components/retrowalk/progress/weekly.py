@@ -17,14 +17,15 @@ Conventions, chosen where the issue was silent:
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
-from .local_days import DAYS_PER_WEEK, local_date, start_of_day, week_start_date
+from .local_days import DAYS_PER_WEEK, as_utc, local_date, start_of_day, week_start_date
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Sequence
 
     from .model import SessionHistory, SessionRecord
 
@@ -139,12 +140,22 @@ def total_backward_distance_m(history: SessionHistory) -> float:
 
 def sessions_started_in_week(
     history: SessionHistory, first_day: date, settings: WeekSettings
-) -> Iterator[SessionRecord]:
-    """Yield the sessions whose local start date falls in the week starting on ``first_day``."""
-    after_last_day = first_day + timedelta(days=DAYS_PER_WEEK)
-    for session in history.sessions:
-        if first_day <= local_date(session.start, settings.time_zone) < after_last_day:
-            yield session
+) -> Sequence[SessionRecord]:
+    """Return the sessions whose local start date falls in the week starting on ``first_day``.
+
+    Local dates never run backwards, so "starts on one of these dates" is "starts between the
+    first instants of the first day and of the day after the last", and the sorted history can
+    be bisected instead of converting every start to local time.
+    """
+    week_start = as_utc(start_of_day(first_day, settings.time_zone))
+    week_end = as_utc(start_of_day(first_day + timedelta(days=DAYS_PER_WEEK), settings.time_zone))
+    sessions = history.sessions
+    first = bisect_left(sessions, week_start, key=_start)
+    return sessions[first : bisect_left(sessions, week_end, lo=first, key=_start)]
+
+
+def _start(session: SessionRecord) -> datetime:
+    return session.start
 
 
 def _summarize(history: SessionHistory, first_day: date, settings: WeekSettings) -> WeeklySummary:
@@ -156,7 +167,7 @@ def _summarize(history: SessionHistory, first_day: date, settings: WeekSettings)
             if first_day <= bucket.day < after_last_day:
                 backward_s += bucket.backward_s
                 forward_s += bucket.forward_s
-    started = list(sessions_started_in_week(history, first_day, settings))
+    started = sessions_started_in_week(history, first_day, settings)
     retro_sessions = sum(1 for session in started if settings.counts_as_retro_session(session))
     backward_minutes = backward_s / 60
     return WeeklySummary(
