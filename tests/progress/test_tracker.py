@@ -372,6 +372,34 @@ def test_a_crash_loses_at_most_the_minute_since_the_last_save(crash_after_s: int
     assert live.backward_distance_m - record.backward_distance_m <= 30
 
 
+@pytest.mark.parametrize("crash_after_s", [30, 61, 233, 1234])
+def test_saving_once_a_minute_with_a_checkpoint_loses_at_most_a_minute(crash_after_s: int) -> None:
+    """Saves come from a timer, between samples; the checkpoint credits up to the save."""
+    tracker = _tracker()
+    start = local(BERLIN, 2026, 5, 4, 18)
+    tracker.begin(start)
+    tracker.sample(start, moving=True, direction=BACKWARD)
+    saved = _json(tracker.snapshot())
+    for second in range(1, crash_after_s + 1):
+        now = start + second * S
+        if second % 7 == 0:  # a notification every 7 s
+            tracker.sample(now, moving=True, direction=BACKWARD)
+        if second % 60 == 0:  # the Store's minute timer
+            tracker.checkpoint(now)
+            saved = _json(tracker.snapshot())
+    restored = SessionTracker.from_snapshot(saved, start + timedelta(hours=1), BERLIN)
+    credited = sum(s.backward_s for s in restored.history.sessions)
+    assert crash_after_s - 60 <= credited <= crash_after_s
+    assert credited == crash_after_s - crash_after_s % 60
+
+
+def test_checkpoint_without_an_open_session_does_nothing() -> None:
+    tracker = _tracker()
+    tracker.checkpoint(local(BERLIN, 2026, 5, 4, 18))
+    assert tracker.snapshot()["open_session"] is None
+    assert tracker.history.sessions == ()
+
+
 def test_restore_then_resume_when_the_belt_kept_moving() -> None:
     tracker = _tracker()
     start = local(BERLIN, 2026, 5, 4, 18)

@@ -12,8 +12,10 @@ earlier sample's state. Program turnarounds stop the belt, so a direction change
 inside a credited interval.
 
 Persistence: :meth:`~SessionTracker.snapshot` returns the whole state as JSON-safe data; the
-open session is written as it stands, with its checkpoint time (its last sample). Saved at least
-once a minute and at every stop, a crash costs at most the minute since the last save.
+open session is written as it stands, with its checkpoint time (the instant up to which it has
+been credited). Calling :meth:`~SessionTracker.checkpoint` just before taking the snapshot
+credits the time since the last sample, so a snapshot saved at least once a minute (and at
+every stop) means a crash costs at most the minute since the last save.
 
 Restore policy: :meth:`~SessionTracker.from_snapshot` closes a session that was open when the
 snapshot was written at its checkpoint time, as :attr:`EndReason.INTERRUPTED`; the time after
@@ -235,6 +237,16 @@ class SessionTracker:
         self._credit_until(session, as_utc(now), total_distance_m, total_energy_kcal)
         session.moving = moving
         session.direction = direction
+
+    def checkpoint(self, now: datetime) -> None:
+        """Credit the time since the last sample to the state in force, up to ``now``.
+
+        The state of the last sample holds until the next one, so this is what the next
+        sample would credit anyway. Call it right before :meth:`snapshot` when saving; without
+        an open session it does nothing.
+        """
+        if self._open is not None:
+            self._credit_until(self._open, as_utc(now), None, None)
 
     def end(
         self, now: datetime, reason: EndReason, *, safety_reason: str | None = None
