@@ -3,6 +3,7 @@
 import pytest
 
 from custom_components.retrowalk.ftms import (
+    FtmsControlError,
     FtmsDecodeError,
     MachineFeature,
     MachineStatusOp,
@@ -19,6 +20,7 @@ from custom_components.retrowalk.ftms import (
     parse_training_status,
     parse_treadmill_data,
 )
+from custom_components.retrowalk.ftms.errors import control_error_for
 
 
 def test_speed_only_packet() -> None:
@@ -243,3 +245,9 @@ def test_control_responses() -> None:
         parse_control_response(bytes.fromhex("8000"))
     with pytest.raises(FtmsDecodeError, match="not a control-point response"):
         parse_control_response(bytes.fromhex("070000"))
+
+
+def test_control_errors_name_the_procedure() -> None:
+    assert str(control_error_for(0x02, 0x03)) == "SET_TARGET_SPEED failed with result 0x03"
+    assert str(control_error_for(0x42, 0x09)) == "op 0x42 failed with result 0x09"
+    assert type(control_error_for(0x42, 0x09)) is FtmsControlError

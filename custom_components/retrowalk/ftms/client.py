@@ -286,8 +286,8 @@ class FtmsClient:
             self._connected = False
             self._client = None
             await self._disconnect_quietly(client)
-            if isinstance(err, BleakError):
-                raise FtmsNotConnectedError(f"setting up {name} failed: {err}") from err
+            if isinstance(err, (BleakError, TimeoutError)):
+                raise FtmsNotConnectedError(f"setting up {name} failed: {err!r}") from err
             raise
         self._worker = asyncio.create_task(self._run_queue(), name=f"FTMS commands for {name}")
 
@@ -409,7 +409,7 @@ class FtmsClient:
             return None
         try:
             return await client.read_gatt_char(characteristic)
-        except BleakError as err:
+        except (BleakError, TimeoutError) as err:
             if not client.is_connected:
                 raise
             _LOGGER.debug("%s: reading %s failed: %s", client.address, uuid, err)
