@@ -173,7 +173,8 @@ def test_demo_from_onboarding_to_a_moving_belt(develop: HomeAssistantApi) -> Non
     )
     start = entity("button", "start_or_resume")
     speed_sensor = entity("sensor", "_speed")
-    assert start and speed_sensor
+    assert start
+    assert speed_sensor
     api.request("POST", "/api/services/button/press", {"entity_id": start})
     api.request("POST", "/api/services/number/set_value", {"entity_id": speed_number, "value": 2.0})
 
