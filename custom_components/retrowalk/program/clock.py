@@ -84,22 +84,27 @@ class VirtualClock:
         """Move time to ``target``, waking every sleeper on the way in deadline order."""
         await self.settle()
         while (deadline := self.next_deadline) is not None and deadline <= target:
-            sleeper = heapq.heappop(self._sleepers)
-            self._now = max(self._now, sleeper.deadline)
-            sleeper.future.set_result(None)
+            self._wake_at(deadline)
             await self.settle()
         self._now = max(self._now, target)
-        await self.settle()
 
     async def advance(self, seconds: float) -> None:
         """Move time forward by ``seconds``."""
         await self.advance_to(self._now + seconds)
 
     async def advance_to_next(self) -> bool:
-        """Move time to the next deadline; return False when nobody sleeps."""
+        """Move time to the next deadline and wake its sleepers; False when nobody sleeps."""
         await self.settle()
         deadline = self.next_deadline
         if deadline is None:
             return False
-        await self.advance_to(deadline)
+        self._wake_at(deadline)
+        await self.settle()
         return True
+
+    def _wake_at(self, deadline: float) -> None:
+        self._now = max(self._now, deadline)
+        while self._sleepers and self._sleepers[0].deadline <= deadline:
+            sleeper = heapq.heappop(self._sleepers)
+            if not sleeper.future.done():
+                sleeper.future.set_result(None)

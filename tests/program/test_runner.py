@@ -1,0 +1,604 @@
+"""The runner in virtual time against a recording treadmill."""
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import pytest
+
+from custom_components.retrowalk.program import (
+    MAX_PAUSE_S,
+    CommandKind,
+    CommandRecord,
+    DeviceLimits,
+    Level,
+    Phase,
+    Plan,
+    ProgramRunner,
+    RampSettings,
+    RunnerSnapshot,
+    SafetyLimits,
+    SafetyReason,
+    SegmentSpec,
+    VirtualClock,
+    WalkingDirection,
+    plan_for_level,
+    plan_from_parameters,
+    plan_from_segments,
+)
+
+from .conftest import make_device
+from .fakes import (
+    Call,
+    RecordingTreadmill,
+    TreadmillFailure,
+    assert_commands_follow_the_rules,
+    belt_runs,
+    drive,
+)
+
+FORWARD = WalkingDirection.FORWARD
+BACKWARD = WalkingDirection.BACKWARD
+
+
+def backward_only(
+    device: DeviceLimits, minutes: float = 5, speed: float = 2.4, incline: float = 2.0
+) -> Plan:
+    return plan_from_parameters(
+        backward_minutes=minutes,
+        backward_speed_kmh=speed,
+        incline_pct=incline,
+        warm_up_minutes=0,
+        cool_down_minutes=0,
+        device=device,
+    )
+
+
+Launch = Callable[[ProgramRunner], Awaitable[asyncio.Task[RunnerSnapshot]]]
+
+
+@pytest.fixture
+async def start(clock: VirtualClock) -> AsyncIterator[Launch]:
+    """Start runners as tasks; whatever still runs at the end of the test is cancelled."""
+    tasks: list[asyncio.Task[RunnerSnapshot]] = []
+
+    async def launch(runner: ProgramRunner) -> asyncio.Task[RunnerSnapshot]:
+        task = asyncio.create_task(runner.run())
+        tasks.append(task)
+        await clock.settle()
+        return task
+
+    yield launch
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def calls_between(treadmill: RecordingTreadmill, begin: float, end: float) -> list[Call]:
+    return [call for call in treadmill.calls if begin <= call.at < end]
+
+
+# ------------------------------------------------------------------------- a whole program
+
+
+async def test_a_backward_program_step_by_step(
+    clock: VirtualClock, treadmill: RecordingTreadmill, device: DeviceLimits
+) -> None:
+    runner = ProgramRunner(backward_only(device), treadmill, clock, device=device)
+    final = await drive(runner, clock)
+    ramp_up = [("speed", round(0.8 + 0.1 * k, 1), 2.0 * k) for k in range(17)]
+    incline_up = [("incline", 0.5 * k, 147.0 + 5 * k) for k in range(1, 5)]
+    # The ramp down starts early enough to reach level and the lowest speed by the end.
+    incline_down = [("incline", 2.0 - 0.5 * k, 241.0 + 5 * k) for k in range(1, 5)]
+    speed_down = [("speed", round(2.4 - 0.1 * k, 1), 261.0 + 2 * k) for k in range(1, 17)]
+    assert [(c.kind, c.value, c.at) for c in treadmill.calls] == [
+        ("start", None, 0.0),
+        *ramp_up,
+        *incline_up,
+        *incline_down,
+        *speed_down,
+        ("stop", None, 300.0),
+    ]
+    assert final.phase is Phase.FINISHED
+    assert final.elapsed_s == 300.0
+    assert final.abort_reason is None
+    assert not final.ended_early
+    assert final.ended
+
+
+@pytest.mark.parametrize("level", list(Level))
+async def test_level_programs_follow_the_rules(
+    level: Level, clock: VirtualClock, treadmill: RecordingTreadmill, device: DeviceLimits
+) -> None:
+    plan = plan_for_level(level, device=device)
+    runner = ProgramRunner(plan, treadmill, clock, device=device)
+    final = await drive(runner, clock, ready_after_s=15.0)
+    assert final.phase is Phase.FINISHED
+    assert final.elapsed_s == pytest.approx(plan.total_duration_s)
+    # Each run of the belt walks one direction: forward, backward, forward.
+    assert_commands_follow_the_rules(
+        treadmill.calls, lowest_speed=0.8, speed_ceilings=[4.0, 3.2, 4.0], incline_ceiling=3.0
+    )
+    assert treadmill.kinds().count("pause") == plan.turnaround_count
+    # Every target is reached: the backward run peaks at the level's speed and incline.
+    backward_run = belt_runs(treadmill.calls)[1]
+    backward = plan.segments[2]
+    assert max(c.value or 0 for c in backward_run if c.kind == "speed") == backward.target_speed_kmh
+    inclines = [c.value for c in backward_run if c.kind == "incline"]
+    assert max(inclines, default=0.0) == backward.target_incline_pct
+
+
+async def test_incline_is_added_only_after_the_speed_is_held(
+    clock: VirtualClock, treadmill: RecordingTreadmill, device: DeviceLimits
+) -> None:
+    plan = plan_for_level(Level.INTERMEDIATE, device=device)
+    await drive(ProgramRunner(plan, treadmill, clock, device=device), clock)
+    backward_run = belt_runs(treadmill.calls)[1]
+    last_speed_up = max(c.at for c in backward_run if c.kind == "speed" and c.value == 2.4)
+    first_incline = min(c.at for c in backward_run if c.kind == "incline")
+    assert first_incline - last_speed_up >= 120.0
+    # ...and never while the speed changes.
+    speed_times = [c.at for c in backward_run if c.kind == "speed"]
+    incline_times = [c.at for c in backward_run if c.kind == "incline"]
+    assert not set(speed_times) & set(incline_times)
+
+
+async def test_a_treadmill_without_incline_gets_no_incline_command(
+    clock: VirtualClock, treadmill: RecordingTreadmill
+) -> None:
+    device = make_device(incline=None)
+    plan = plan_for_level(Level.ADVANCED, device=device)
+    final = await drive(ProgramRunner(plan, treadmill, clock, device=device), clock)
+    assert final.phase is Phase.FINISHED
+    assert final.incline_pct is None
+    assert "incline" not in treadmill.kinds()
+
+
+async def test_the_belt_starts_at_the_lowest_speed_of_the_device(
+    clock: VirtualClock, treadmill: RecordingTreadmill
+) -> None:
+    device = make_device(speed=(0.0, 12.0, 0.1))
+    plan = backward_only(device, minutes=1, speed=1.0, incline=0)
+    await drive(ProgramRunner(plan, treadmill, clock, device=device), clock)
+    assert treadmill.calls[1] == Call("speed", 0.1, 0.0)
+
+
+async def test_mph_ramps(
+    clock: VirtualClock, treadmill: RecordingTreadmill, device: DeviceLimits
+) -> None:
+    plan = backward_only(device, minutes=2, speed=3.2, incline=0)
+    runner = ProgramRunner(plan, treadmill, clock, device=device, ramp=RampSettings.for_mph())
+    await drive(runner, clock)
+    ramp_up = [c for c in treadmill.calls[1:] if c.kind == "speed" and c.at <= 60.0]
+    # 0.8 to 3.2 km/h is 2.4 km/h: 15 ticks of 0.161 km/h, every 2 s.
+    assert ramp_up[-1].value == 3.2
+    assert ramp_up[-1].at == 30.0
+    assert all(c.at % 2.0 == 0 for c in ramp_up)
+
+
+async def test_a_higher_incline_at_the_start_comes_down_first(
+    clock: VirtualClock, treadmill: RecordingTreadmill, device: DeviceLimits
+) -> None:
+    plan = backward_only(device, minutes=2, speed=1.2, incline=0)
+    runner = ProgramRunner(plan, treadmill, clock, device=device, initial_incline_pct=1.5)
+    await drive(runner, clock)
+    assert [(c.kind, c.value, c.at) for c in treadmill.calls[:7]] == [
+        ("start", None, 0.0),
+        ("speed", 0.8, 0.0),
+        ("incline", 1.0, 5.0),
+        ("incline", 0.5, 10.0),
+        ("incline", 0.0, 15.0),
+        ("speed", 0.9, 17.0),
+        ("speed", 1.0, 19.0),
+    ]
+
+
+async def test_an_unknown_initial_incline_counts_as_level(
+    clock: VirtualClock, treadmill: RecordingTreadmill, device: DeviceLimits
+) -> None:
+    plan = backward_only(device, minutes=1, speed=1.0, incline=0)
+    runner = ProgramRunner(plan, treadmill, clock, device=device, initial_incline_pct=float("nan"))
+    await drive(runner, clock)
+    assert "incline" not in treadmill.kinds()
+
+
+async def test_same_direction_segments_change_without_stopping(
+    clock: VirtualClock, treadmill: RecordingTreadmill, device: DeviceLimits
+) -> None:
+    plan = plan_from_segments(
+        [
+            SegmentSpec(
+                direction=BACKWARD, duration_s=60, target_speed_kmh=1.2, target_incline_pct=1.0
+            ),
+            SegmentSpec(direction=BACKWARD, duration_s=60, target_speed_kmh=1.6),
+        ],
+        device=device,
+    )
+    final = await drive(ProgramRunner(plan, treadmill, clock, device=device), clock)
+    assert final.phase is Phase.FINISHED
+    assert treadmill.kinds().count("start") == 1
+    # At the change the incline comes down first, then the speed goes up.
+    second = calls_between(treadmill, 60.0, 90.0)
+    assert [(c.kind, c.value) for c in second[:3]] == [
+        ("incline", 0.5),
+        ("incline", 0.0),
+        ("speed", 1.3),
+    ]
+    assert_commands_follow_the_rules(
+        treadmill.calls, lowest_speed=0.8, speed_ceilings=[3.2], incline_ceiling=3.0
+    )
+
+
+async def test_a_short_fast_segment_turns_back_in_time(
+    clock: VirtualClock, treadmill: RecordingTreadmill, device: DeviceLimits
+) -> None:
+    limits = SafetyLimits(backward_speed_kmh=5.6)
+    plan = plan_from_parameters(
+        backward_minutes=1,
+        backward_speed_kmh=5.6,
+        warm_up_minutes=0,
+        cool_down_minutes=0,
+        device=device,
+        limits=limits,
+    )
+    runner = ProgramRunner(plan, treadmill, clock, device=device, limits=limits)
+    final = await drive(runner, clock)
+    speeds = treadmill.values("speed")
+    assert max(speeds) < 5.6  # no time to get there and back
+    assert speeds[-1] == 0.8
+    assert treadmill.calls[-1] == Call("stop", None, 60.0)
+    assert final.elapsed_s == 60.0
+
+
+# ------------------------------------------------------------------------- turnarounds
+
+
+async def test_turnaround_stops_the_belt_and_waits_for_ready(
+    clock: VirtualClock,
+    treadmill: RecordingTreadmill,
+    device: DeviceLimits,
+    start: Launch,
+) -> None:
+    plan = plan_for_level(Level.BEGINNER, device=device)
+    runner = ProgramRunner(plan, treadmill, clock, device=device)
+    task = await start(runner)
+    assert not runner.ready()  # nothing to confirm while walking
+    await clock.advance_to(180.0)
+    snapshot = runner.snapshot()
+    assert snapshot.phase is Phase.TURNAROUND
+    assert snapshot.direction is BACKWARD
+    assert snapshot.waiting_for_ready
+    assert snapshot.ready_timeout_s == 120.0
+    assert not snapshot.belt_running
+    assert snapshot.speed_kmh == 0.0
+    assert snapshot.segment_remaining_s is None
+    assert snapshot.program_remaining_s == 480.0
+    assert treadmill.calls[-1] == Call("pause", None, 180.0)
+    assert treadmill.calls[-2].value == 0.8  # ramped down to the lowest speed first
+    count = len(treadmill.calls)
+    await clock.advance(100.0)
+    assert len(treadmill.calls) == count  # nothing moves while waiting
+    assert runner.snapshot().ready_timeout_s == 20.0
+    assert runner.ready()
+    await clock.settle()
+    assert treadmill.calls[count:] == [Call("start", None, 280.0), Call("speed", 0.8, 280.0)]
+    snapshot = runner.snapshot()
+    assert snapshot.phase is Phase.BACKWARD
+    assert not snapshot.waiting_for_ready
+    assert snapshot.segment_remaining_s == 300.0
+
+
+async def test_turnaround_timeout_ends_the_program(
+    clock: VirtualClock, treadmill: RecordingTreadmill, device: DeviceLimits
+) -> None:
+    limits = SafetyLimits(turnaround_wait_s=60.0)
+    plan = plan_for_level(Level.BEGINNER, device=device, limits=limits)
+    runner = ProgramRunner(plan, treadmill, clock, device=device, limits=limits)
+    final = await drive(runner, clock, ready_after_s=None)
+    assert final.phase is Phase.ABORTED
+    assert final.abort_reason is SafetyReason.TURNAROUND_TIMEOUT
+    assert [(c.kind, c.at) for c in treadmill.calls[-2:]] == [("pause", 180.0), ("stop", 240.0)]
+    assert not runner.ready()
+
+
+async def test_ready_is_not_taken_before_the_belt_has_stopped(
+    clock: VirtualClock,
+    treadmill: RecordingTreadmill,
+    device: DeviceLimits,
+    start: Launch,
+) -> None:
+    plan = plan_for_level(Level.BEGINNER, device=device)
+    runner = ProgramRunner(plan, treadmill, clock, device=device)
+    task = await start(runner)
+    await clock.advance_to(170.0)  # ramping down for the turnaround
+    assert not runner.ready()
+    await clock.advance_to(200.0)
+    assert runner.snapshot().waiting_for_ready
+
+
+# ------------------------------------------------------------------------- pause
+
+
+async def test_pause_stops_belt_and_program_time_and_resume_ramps_again(
+    clock: VirtualClock,
+    treadmill: RecordingTreadmill,
+    device: DeviceLimits,
+    start: Launch,
+) -> None:
+    runner = ProgramRunner(backward_only(device, incline=0), treadmill, clock, device=device)
+    task = await start(runner)
+    await clock.advance_to(100.0)
+    assert runner.pause()
+    assert not runner.pause()  # already asked
+    await clock.settle()
+    assert treadmill.calls[-1] == Call("pause", None, 100.0)
+    paused = runner.snapshot()
+    assert paused.paused
+    assert not paused.belt_running
+    assert paused.elapsed_s == 100.0
+    assert paused.pause_timeout_s == MAX_PAUSE_S
+    assert not runner.pause()  # already paused
+    await clock.advance_to(220.0)
+    snapshot = runner.snapshot()
+    assert snapshot.elapsed_s == 100.0  # program time stood still
+    assert snapshot.segment_remaining_s == 200.0
+    assert snapshot.pause_timeout_s == MAX_PAUSE_S - 120.0
+    assert runner.resume()
+    await clock.settle()
+    assert treadmill.calls[-2:] == [Call("start", None, 220.0), Call("speed", 0.8, 220.0)]
+    assert not runner.snapshot().paused
+    assert not runner.resume()  # nothing paused any more
+    final = await drive_task(task, clock)
+    assert final.phase is Phase.FINISHED
+    assert final.elapsed_s == 300.0
+    assert treadmill.calls[-1] == Call("stop", None, 420.0)  # 300 s of walking + 120 s paused
+
+
+async def drive_task(task: asyncio.Task[RunnerSnapshot], clock: VirtualClock) -> RunnerSnapshot:
+    while not task.done():
+        assert await clock.advance_to_next() or task.done()
+    return task.result()
+
+
+async def test_a_pause_longer_than_five_minutes_ends_the_program(
+    clock: VirtualClock,
+    treadmill: RecordingTreadmill,
+    device: DeviceLimits,
+    start: Launch,
+) -> None:
+    runner = ProgramRunner(backward_only(device), treadmill, clock, device=device)
+    task = await start(runner)
+    await clock.advance_to(50.0)
+    assert runner.pause()
+    final = await drive_task(task, clock)
+    assert final.phase is Phase.ABORTED
+    assert final.abort_reason is SafetyReason.PAUSE_TOO_LONG
+    assert treadmill.calls[-2:] == [Call("pause", None, 50.0), Call("stop", None, 350.0)]
+    assert not runner.resume()
+
+
+async def test_resume_before_the_pause_happened_cancels_it(
+    clock: VirtualClock,
+    treadmill: RecordingTreadmill,
+    device: DeviceLimits,
+    start: Launch,
+) -> None:
+    runner = ProgramRunner(backward_only(device), treadmill, clock, device=device)
+    task = await start(runner)
+    await clock.advance_to(50.0)
+    assert runner.pause()
+    assert runner.resume()
+    final = await drive_task(task, clock)
+    assert "pause" not in treadmill.kinds()
+    assert final.phase is Phase.FINISHED
+
+
+async def test_pause_is_refused_while_the_belt_stands(
+    clock: VirtualClock,
+    treadmill: RecordingTreadmill,
+    device: DeviceLimits,
+    start: Launch,
+) -> None:
+    plan = plan_for_level(Level.BEGINNER, device=device)
+    runner = ProgramRunner(plan, treadmill, clock, device=device)
+    assert not runner.pause()  # not started
+    assert not runner.resume()
+    task = await start(runner)
+    await clock.advance_to(190.0)  # waiting at the turnaround
+    assert not runner.pause()
+
+
+async def test_pause_at_the_end_of_a_segment_still_turns_around(
+    clock: VirtualClock,
+    treadmill: RecordingTreadmill,
+    device: DeviceLimits,
+    start: Launch,
+) -> None:
+    plan = plan_for_level(Level.BEGINNER, device=device)
+    runner = ProgramRunner(plan, treadmill, clock, device=device)
+    task = await start(runner)
+    await clock.advance_to(170.0)  # ramping down for the turnaround
+    assert runner.pause()
+    await clock.advance_to(200.0)
+    assert runner.resume()
+    await clock.advance_to(215.0)
+    snapshot = runner.snapshot()
+    assert snapshot.phase is Phase.TURNAROUND
+    assert snapshot.waiting_for_ready
+    assert [c.kind for c in calls_between(treadmill, 170.0, 215.0)][-4:] == [
+        "pause",
+        "start",
+        "speed",
+        "pause",
+    ]
+
+
+# ------------------------------------------------------------------------- by hand
+
+
+async def test_a_lower_speed_set_by_hand_holds_for_the_rest_of_the_segment(
+    clock: VirtualClock,
+    treadmill: RecordingTreadmill,
+    device: DeviceLimits,
+    start: Launch,
+) -> None:
+    runner = ProgramRunner(backward_only(device, incline=0), treadmill, clock, device=device)
+    task = await start(runner)
+    await clock.advance_to(11.0)  # ramping up, at 1.3 km/h
+    assert runner.manual_speed_change(1.1)
+    assert runner.snapshot().segment_speed_kmh == 1.1
+    await clock.advance_to(250.0)
+    assert [c.kind for c in calls_between(treadmill, 11.0, 250.0)] == []
+    final = await drive_task(task, clock)
+    assert final.phase is Phase.FINISHED
+    after = [c.value for c in treadmill.calls if c.at >= 11.0 and c.kind == "speed"]
+    assert after == [1.0, 0.9, 0.8]  # only the ramp down before the stop
+    assert treadmill.calls[-1] == Call("stop", None, 300.0)
+
+
+async def test_a_higher_speed_set_by_hand_is_not_ramped_back(
+    clock: VirtualClock,
+    treadmill: RecordingTreadmill,
+    device: DeviceLimits,
+    start: Launch,
+) -> None:
+    runner = ProgramRunner(backward_only(device, incline=0), treadmill, clock, device=device)
+    task = await start(runner)
+    await clock.advance_to(60.0)
+    assert runner.manual_speed_change(3.0)
+    await clock.advance_to(200.0)
+    assert calls_between(treadmill, 60.0, 200.0) == []
+    final = await drive_task(task, clock)
+    assert final.phase is Phase.FINISHED
+    down = [c.value for c in treadmill.calls if c.at >= 60.0 and c.kind == "speed"]
+    assert down[0] == 2.9
+    assert down[-1] == 0.8
+
+
+async def test_a_speed_by_hand_above_the_limit_comes_down_in_steps(
+    clock: VirtualClock,
+    treadmill: RecordingTreadmill,
+    device: DeviceLimits,
+    start: Launch,
+) -> None:
+    runner = ProgramRunner(backward_only(device, incline=0), treadmill, clock, device=device)
+    task = await start(runner)
+    await clock.advance_to(60.0)
+    assert runner.manual_speed_change(4.5)  # above the 3.2 limit: the person's choice
+    final = await drive_task(task, clock)
+    assert final.phase is Phase.FINISHED
+    down = [4.5, *(c.value for c in treadmill.calls if c.at >= 60.0 and c.kind == "speed")]
+    assert all(0 < a - b <= 0.5 + 1e-9 for a, b in zip(down, down[1:], strict=False))
+
+
+async def test_the_next_segment_has_its_own_targets_again(
+    clock: VirtualClock,
+    treadmill: RecordingTreadmill,
+    device: DeviceLimits,
+    start: Launch,
+) -> None:
+    plan = plan_from_segments(
+        [
+            SegmentSpec(direction=BACKWARD, duration_s=60, target_speed_kmh=1.6),
+            SegmentSpec(direction=BACKWARD, duration_s=60, target_speed_kmh=1.6),
+        ],
+        device=device,
+    )
+    runner = ProgramRunner(plan, treadmill, clock, device=device)
+    task = await start(runner)
+    await clock.advance_to(30.0)
+    assert runner.manual_speed_change(1.0)
+    await clock.advance_to(59.0)
+    assert treadmill.calls[-1].at < 30.0
+    await clock.advance_to(80.0)
+    assert [c.value for c in calls_between(treadmill, 59.0, 80.0)][:2] == [1.1, 1.2]
+    await drive_task(task, clock)
+
+
+async def test_an_incline_set_by_hand_holds_for_the_rest_of_the_segment(
+    clock: VirtualClock,
+    treadmill: RecordingTreadmill,
+    device: DeviceLimits,
+    start: Launch,
+) -> None:
+    runner = ProgramRunner(backward_only(device), treadmill, clock, device=device)
+    task = await start(runner)
+    await clock.advance_to(160.0)  # incline ramping up: 1.0 % so far
+    assert runner.snapshot().incline_pct == 1.0
+    assert runner.manual_incline_change(0.5)
+    await clock.advance_to(240.0)
+    assert calls_between(treadmill, 160.0, 240.0) == []
+    assert runner.snapshot().segment_incline_pct == 0.5
+    final = await drive_task(task, clock)
+    assert final.phase is Phase.FINISHED
+    inclines = [c.value for c in treadmill.calls if c.at >= 160.0 and c.kind == "incline"]
+    assert inclines == [0.0]
+
+
+async def test_a_speed_by_hand_delays_the_incline(
+    clock: VirtualClock,
+    treadmill: RecordingTreadmill,
+    device: DeviceLimits,
+    start: Launch,
+) -> None:
+    runner = ProgramRunner(backward_only(device), treadmill, clock, device=device)
+    task = await start(runner)
+    await clock.advance_to(100.0)
+    assert runner.manual_speed_change(2.0)
+    await clock.advance_to(219.0)
+    assert "incline" not in treadmill.kinds()
+    await clock.advance_to(221.0)
+    assert treadmill.calls[-1] == Call("incline", 0.5, 220.0)
+
+
+async def test_changes_by_hand_that_are_not_changes_are_ignored(
+    clock: VirtualClock,
+    treadmill: RecordingTreadmill,
+    device: DeviceLimits,
+    start: Launch,
+) -> None:
+    runner = ProgramRunner(backward_only(device), treadmill, clock, device=device)
+    assert not runner.manual_speed_change(2.0)  # belt not running
+    assert not runner.manual_incline_change(1.0)
+    task = await start(runner)
+    await clock.advance_to(50.0)
+    assert not runner.manual_speed_change(2.4)  # the echo of the runner's own target
+    assert not runner.manual_speed_change(0.0)
+    assert not runner.manual_speed_change(float("nan"))
+    assert not runner.manual_incline_change(0.0)  # the current incline
+    assert not runner.manual_incline_change(float("inf"))
+    no_incline = ProgramRunner(
+        backward_only(device), treadmill, clock, device=make_device(incline=None)
+    )
+    assert not no_incline.manual_incline_change(1.0)
+
+
+async def test_a_change_by_hand_while_a_command_is_under_way_wins(
+    clock: VirtualClock,
+    device: DeviceLimits,
+    start: Launch,
+) -> None:
+    treadmill = RecordingTreadmill(clock, latency_s=0.5)
+    runner = ProgramRunner(backward_only(device, incline=0), treadmill, clock, device=device)
+    task = await start(runner)
+    await clock.advance_to(10.7)  # the 1.3 km/h step is under way (steps from 0.5 s on)
+    assert treadmill.calls[-1] == Call("speed", 1.3, 10.5)
+    assert runner.manual_speed_change(1.0)
+    await clock.advance_to(200.0)
+    assert runner.snapshot().speed_kmh == 1.0
+    assert treadmill.calls[-1].at == 10.5
+
+
+async def test_an_incline_by_hand_while_a_command_is_under_way_wins(
+    clock: VirtualClock,
+    device: DeviceLimits,
+    start: Launch,
+) -> None:
+    treadmill = RecordingTreadmill(clock, latency_s=0.5)
+    runner = ProgramRunner(backward_only(device), treadmill, clock, device=device)
+    task = await start(runner)
+    await clock.advance_to(157.7)
+    assert treadmill.calls[-1] == Call("incline", 1.0, 157.5)
+    assert runner.manual_incline_change(0.5)
+    await clock.advance_to(240.0)
+    assert runner.snapshot().incline_pct == 0.5
+    assert treadmill.calls[-1].at == 157.5
