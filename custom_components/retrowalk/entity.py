@@ -1,6 +1,7 @@
 """The base of every RetroWalk entity: device, availability and economical state writes."""
 
 from collections.abc import Hashable
+import time
 from typing import override
 
 from homeassistant.core import CALLBACK_TYPE, callback
@@ -63,7 +64,7 @@ class RetroWalkEntity(CoordinatorEntity[RetroWalkCoordinator]):
         shown = self._current_shown()
         if shown == self._last_shown:
             return
-        now = self.hass.loop.time()
+        now = time.monotonic()
         availability_changed = shown[0] != self._last_shown[0]  # type: ignore[index]
         if (
             self._write_interval
@@ -83,7 +84,7 @@ class RetroWalkEntity(CoordinatorEntity[RetroWalkCoordinator]):
         self._cancel_deferred_write = None
         shown = self._current_shown()
         if shown != self._last_shown:
-            self._write(shown, self.hass.loop.time())
+            self._write(shown, time.monotonic())
 
     @callback
     def _write(self, shown: Hashable, now: float) -> None:
