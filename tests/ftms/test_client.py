@@ -798,3 +798,39 @@ async def test_a_caller_cancelled_mid_procedure_does_not_stop_the_queue(
     await client.set_target_speed(2.0)  # the procedure finished and the queue went on
     assert written(treadmill) == [REQUEST, START, SPEED]
     assert treadmill.target_speed_kmh == 2.0
+
+
+async def test_concurrent_connects_make_one_connection(
+    treadmill: SimulatedTreadmill, make_client: ClientFactory
+) -> None:
+    client: FtmsClient = await make_client(connect=False)
+    # The machine takes one central only: a second connection attempt would fail.
+    await asyncio.gather(client.connect(), client.connect())
+    assert connected(client)
+    assert treadmill.is_connected
+
+
+async def test_not_ready_for_commands_until_set_up(
+    treadmill: SimulatedTreadmill, make_client: ClientFactory
+) -> None:
+    client: FtmsClient = await make_client(connect=False)
+    connecting = asyncio.create_task(client.connect())
+    await asyncio.sleep(0)
+    assert not connecting.done()
+    assert not connected(client)
+    with pytest.raises(FtmsNotConnectedError):
+        await client.start()
+    await connecting
+    await client.start()
+    assert written(treadmill) == [REQUEST, START]
+
+
+async def test_a_belt_already_running_at_connect_needs_no_start(
+    treadmill: SimulatedTreadmill, make_client: ClientFactory
+) -> None:
+    treadmill.console_start()
+    await treadmill.advance(2)
+    client: FtmsClient = await make_client(quirks=DeviceQuirks(start_before_speed=True))
+    await treadmill.advance(1)
+    await client.set_target_speed(2.0)
+    assert written(treadmill) == [REQUEST, SPEED]

@@ -207,9 +207,11 @@ class FtmsClient:
         self._no_stop_in_flight = asyncio.Event()
         self._no_stop_in_flight.set()
 
+        self._connect_lock = asyncio.Lock()
         self._control_held = False
         self._belt_speed_kmh = 0.0
-        self._belt_halted = True
+        self._belt_halted = False
+        """Set by our stop or pause (or the machine's status) while the belt may still coast."""
         self._belt_changed = asyncio.Event()
 
     # -- what the machine is ------------------------------------------------------------------
@@ -257,8 +259,11 @@ class FtmsClient:
         Raises FtmsNotConnectedError when the machine cannot be reached or the link fails
         during setup.
         """
-        if self.is_connected:
-            return
+        async with self._connect_lock:
+            if not self.is_connected:
+                await self._connect()
+
+    async def _connect(self) -> None:
         await self._stop_worker()
         self._closing = False
         self._reset_session_state()
@@ -277,19 +282,19 @@ class FtmsClient:
         except (BleakError, TimeoutError) as err:
             raise FtmsNotConnectedError(f"could not connect to {name}: {err}") from err
         self._client = client
-        self._connected = True
         try:
             await self._read_machine(client)
             await self._subscribe(client)
         except BaseException as err:
             self._closing = True
-            self._connected = False
             self._client = None
             await self._disconnect_quietly(client)
             if isinstance(err, (BleakError, TimeoutError)):
                 raise FtmsNotConnectedError(f"setting up {name} failed: {err!r}") from err
             raise
+        # Ready only now: a command cannot be queued on a connection whose setup then fails.
         self._worker = asyncio.create_task(self._run_queue(), name=f"FTMS commands for {name}")
+        self._connected = True
 
     async def disconnect(self) -> None:
         """Disconnect; commands still queued or waiting fail with FtmsNotConnectedError."""
@@ -305,7 +310,7 @@ class FtmsClient:
         self._assembler.reset()
         self._control_held = False
         self._belt_speed_kmh = 0.0
-        self._belt_halted = True
+        self._belt_halted = False
         self._device_information = DeviceInformation()
         self._features = None
         self._speed_range = None
@@ -681,8 +686,10 @@ class FtmsClient:
 
     async def _reset(self, generation: int) -> None:
         await self._command(encode_reset(), generation)
-        # After a Reset the machine is back in its initial state, without a controlling client.
+        # After a Reset the machine is back in its initial state: belt stopped, no controlling
+        # client.
         self._control_held = False
+        self._belt_halted = True
 
     async def _start(self, generation: int) -> None:
         await self._command(encode_start_resume(), generation)
