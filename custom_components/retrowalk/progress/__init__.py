@@ -24,6 +24,7 @@ from .tracker import DEFAULT_RESUME_WINDOW, DEFAULT_RETENTION, SessionStateError
 from .weekly import (
     WeeklySummary,
     WeekSettings,
+    first_day_of_week,
     last_retro_session,
     sessions_started_in_week,
     summarize_week,
@@ -47,6 +48,7 @@ __all__ = [
     "SessionTracker",
     "WeekSettings",
     "WeeklySummary",
+    "first_day_of_week",
     "last_retro_session",
     "round_down_minutes",
     "sessions_started_in_week",

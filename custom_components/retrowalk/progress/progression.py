@@ -35,9 +35,9 @@ import math
 import statistics
 from typing import TYPE_CHECKING
 
-from .local_days import DAYS_PER_WEEK, local_date, start_of_day, week_start_date
+from .local_days import DAYS_PER_WEEK, start_of_day
 from .model import EndReason
-from .weekly import sessions_started_in_week, summarize_week
+from .weekly import first_day_of_week, sessions_started_in_week, summarize_week
 
 if TYPE_CHECKING:
     from .model import SessionHistory
@@ -119,30 +119,29 @@ def suggest_next_backward(
     def bounded(minutes: float) -> float:
         return round_down_minutes(min(max(minutes, minimum_minutes), maximum_minutes))
 
-    current_week = week_start_date(local_date(now, settings.time_zone), settings.week_start)
+    current_week = first_day_of_week(now, settings)
     target = bounded(base_minutes)
     rule = ProgressionRule.START
     previous_pain_stops = 0
     if history.sessions:
-        oldest = history.sessions[0].start
-        week = week_start_date(local_date(oldest, settings.time_zone), settings.week_start)
+        week = first_day_of_week(history.sessions[0].start, settings)
         while week < current_week:
-            pain_stops = _pain_stops(history, week, settings)
+            summary = summarize_week(history, start_of_day(week, settings.time_zone), settings)
             typical = _typical_minutes(history, week, settings)
             anchor = target if typical is None else min(target, typical)
-            if pain_stops >= 2 or (pain_stops and previous_pain_stops):
+            if summary.pain_stops >= 2 or (summary.pain_stops and previous_pain_stops):
                 rule, target = ProgressionRule.STEP_BACK_AFTER_PAIN, anchor * STEP_BACK_FACTOR
-            elif pain_stops:
+            elif summary.pain_stops:
                 rule, target = ProgressionRule.HOLD_AFTER_PAIN, anchor
-            elif summarize_week(history, start_of_day(week, settings.time_zone), settings).goal_met:
+            elif summary.goal_met:
                 rule, target = ProgressionRule.GROW, anchor * GROWTH_FACTOR
             else:
                 rule, target = ProgressionRule.HOLD, anchor
             target = bounded(target)
-            previous_pain_stops = pain_stops
+            previous_pain_stops = summary.pain_stops
             week += timedelta(days=DAYS_PER_WEEK)
 
-    pain_stops_this_week = _pain_stops(history, current_week, settings)
+    pain_stops_this_week = summarize_week(history, now, settings).pain_stops
     if pain_stops_this_week >= 2 or (pain_stops_this_week and previous_pain_stops):
         rule, target = ProgressionRule.STEP_BACK_AFTER_PAIN, bounded(target * STEP_BACK_FACTOR)
     elif pain_stops_this_week:
@@ -159,12 +158,6 @@ def round_down_minutes(minutes: float) -> float:
     """
     step = 0.5 if minutes >= _HALF_MINUTE_FROM else 0.1
     return round(math.floor(minutes / step + 1e-9) * step, 1)
-
-
-def _pain_stops(history: SessionHistory, first_day: date, settings: WeekSettings) -> int:
-    return sum(
-        1 for session in sessions_started_in_week(history, first_day, settings) if session.is_pain
-    )
 
 
 def _typical_minutes(

@@ -93,18 +93,21 @@ class WeeklySummary:
     goal_met: bool
 
 
+def first_day_of_week(moment: datetime, settings: WeekSettings) -> date:
+    """Return the local date on which the week containing ``moment`` starts."""
+    return week_start_date(local_date(moment, settings.time_zone), settings.week_start)
+
+
 def week_start_for(moment: datetime, settings: WeekSettings) -> datetime:
     """Return the first instant of the week containing ``moment``, in the local time zone."""
-    first_day = week_start_date(local_date(moment, settings.time_zone), settings.week_start)
-    return start_of_day(first_day, settings.time_zone)
+    return start_of_day(first_day_of_week(moment, settings), settings.time_zone)
 
 
 def summarize_week(
     history: SessionHistory, moment: datetime, settings: WeekSettings
 ) -> WeeklySummary:
     """Return the figures of the week containing ``moment``; open sessions count as they are."""
-    first_day = week_start_date(local_date(moment, settings.time_zone), settings.week_start)
-    return _summarize(history, first_day, settings)
+    return _summarize(history, first_day_of_week(moment, settings), settings)
 
 
 def weeks_in_a_row_goal_met(history: SessionHistory, now: datetime, settings: WeekSettings) -> int:
@@ -114,7 +117,7 @@ def weeks_in_a_row_goal_met(history: SessionHistory, now: datetime, settings: We
     not break the streak: on a Monday morning the count still shows the weeks before. The
     count reaches back as far as the retained history (at least 52 weeks).
     """
-    current_first_day = week_start_date(local_date(now, settings.time_zone), settings.week_start)
+    current_first_day = first_day_of_week(now, settings)
     streak = 1 if _summarize(history, current_first_day, settings).goal_met else 0
     first_day = current_first_day - timedelta(days=DAYS_PER_WEEK)
     while _summarize(history, first_day, settings).goal_met:
