@@ -16,9 +16,10 @@ How they are applied, where the text leaves room:
 - From the anchor: a week with two or more pain stops, or with a pain stop after a week that
   also had one, steps back 10 %; a week with one pain stop holds; a week that met the goal
   grows 10 %; any other week (goal missed, or no sessions at all) holds.
-- Two pain stops step back at once, without waiting for the week to end. A single pain stop in
-  the running week changes nothing, because the target is fixed for the week: the next session
-  is never harder than the painful one.
+- The same pain rule also applies within the running week, at once: a second pain stop (or a
+  first one after a week that had one) steps back 10 % without waiting for the week to end. A
+  lone pain stop in the running week changes nothing, because the target is fixed for the
+  week. Either way the next session is never harder than the painful one.
 - Growth is at most 10 % a week on the plan, so two weeks grow at most 21 %, inside the 30 %
   limit; rounding is always down, so it never breaks either limit.
 - Targets are rounded down to half minutes from 5 minutes on (where 10 % is at least half a
