@@ -602,3 +602,452 @@ async def test_an_incline_by_hand_while_a_command_is_under_way_wins(
     await clock.advance_to(240.0)
     assert runner.snapshot().incline_pct == 0.5
     assert treadmill.calls[-1].at == 157.5
+
+
+# ------------------------------------------------------------------------- timing
+
+
+async def test_slow_commands_do_not_shift_the_steps_or_stretch_the_program(
+    clock: VirtualClock, device: DeviceLimits
+) -> None:
+    treadmill = RecordingTreadmill(clock, latency_s=0.2)
+    records: list[CommandRecord] = []
+    plan = plan_for_level(Level.INTERMEDIATE, device=device)
+    runner = ProgramRunner(plan, treadmill, clock, device=device, on_command=records.append)
+    final = await drive(runner, clock, ready_after_s=10.0)
+    assert final.phase is Phase.FINISHED
+    assert runner.max_step_lateness_s == 0.0
+    steps = [r for r in records if r.due is not None]
+    assert len(steps) > 50
+    assert all(r.lateness_s == 0.0 for r in steps)
+    assert all(r.done_at - r.sent_at == pytest.approx(0.2) for r in steps)
+    # Within one ramp the steps stay exactly 2 s apart, although each takes 0.2 s.
+    first_run = belt_runs(treadmill.calls)[0]
+    ramp_up = [c.at for c in first_run if c.kind == "speed"][:10]
+    assert [round(b - a, 9) for a, b in zip(ramp_up, ramp_up[1:], strict=False)] == [2.0] * 9
+    # The walking time is the plan's; the wall time adds only the two waits for "ready"
+    # and the commands sent while the belt stood (pause and its start again).
+    assert final.elapsed_s == pytest.approx(plan.total_duration_s)
+    waits = 2 * (0.2 + 10.0)
+    assert clock.monotonic() == pytest.approx(plan.total_duration_s + waits)
+    assert records[-1].kind is CommandKind.STOP
+
+
+async def test_a_device_slower_than_the_interval_gets_fewer_steps_not_crammed_ones(
+    clock: VirtualClock, device: DeviceLimits
+) -> None:
+    treadmill = RecordingTreadmill(clock, latency_s=2.5)
+    runner = ProgramRunner(backward_only(device, incline=0), treadmill, clock, device=device)
+    final = await drive(runner, clock)
+    assert final.phase is Phase.FINISHED
+    steps = [r for r in runner.commands if r.due is not None]
+    # Each step goes out on time, on the grid of 2 s slots, every other slot.
+    assert all(r.lateness_s == 0.0 for r in steps)
+    spacing = {round(b.sent_at - a.sent_at, 9) for a, b in zip(steps, steps[1:], strict=False)}
+    assert min(spacing) >= 4.0
+    assert final.elapsed_s == 300.0
+
+
+async def test_a_late_step_never_crams_the_next_one_in(device: DeviceLimits) -> None:
+    class StallingClock(VirtualClock):
+        """Wakes one sleeper 1.5 s late, as a busy event loop would."""
+
+        stalled = False
+
+        async def sleep_until(self, deadline: float) -> None:
+            if deadline == 6.0 and not self.stalled:
+                self.stalled = True
+                deadline = 7.5
+            await super().sleep_until(deadline)
+
+    clock = StallingClock()
+    treadmill = RecordingTreadmill(clock)
+    runner = ProgramRunner(backward_only(device, incline=0), treadmill, clock, device=device)
+    await drive(runner, clock)
+    times = [c.at for c in treadmill.calls if c.kind == "speed"][:6]
+    assert times == [0.0, 2.0, 4.0, 7.5, 10.0, 12.0]
+    assert runner.max_step_lateness_s == 1.5
+
+
+# ------------------------------------------------------------------------- abort
+
+
+async def test_abort_stops_at_once_ahead_of_a_command_under_way(
+    clock: VirtualClock, device: DeviceLimits, start: Launch
+) -> None:
+    treadmill = RecordingTreadmill(clock, latency_s=1.5)
+    snapshots: list[RunnerSnapshot] = []
+    runner = ProgramRunner(
+        backward_only(device), treadmill, clock, device=device, listener=snapshots.append
+    )
+    task = await start(runner)
+    await clock.advance_to(6.0)  # the step sent at 5.5 s is under way
+    assert treadmill.calls[-1] == Call("speed", 1.0, 5.5)
+    await runner.abort(SafetyReason.SAFETY_KEY)
+    assert treadmill.calls[-1] == Call("stop", None, 6.0)
+    snapshot = runner.snapshot()
+    assert snapshot.phase is Phase.ABORTED
+    assert snapshot.abort_reason is SafetyReason.SAFETY_KEY
+    assert not snapshot.belt_running
+    assert snapshot.program_remaining_s == 0.0
+    assert task.done()
+    assert task.result().phase is Phase.ABORTED
+    count = len(treadmill.calls)
+    await clock.advance(600.0)
+    assert len(treadmill.calls) == count  # nothing after the stop
+    # The first snapshot after the abort already says so, before the stop went out.
+    aborted = next(s for s in snapshots if s.phase is Phase.ABORTED)
+    assert not aborted.belt_running
+    await runner.abort(SafetyReason.USER_STOP)  # a second abort changes nothing
+    assert runner.snapshot().abort_reason is SafetyReason.SAFETY_KEY
+    assert len(treadmill.calls) == count
+
+
+@pytest.mark.parametrize("reason", list(SafetyReason))
+async def test_every_reason_ends_the_program_aborted(
+    reason: SafetyReason,
+    clock: VirtualClock,
+    treadmill: RecordingTreadmill,
+    device: DeviceLimits,
+    start: Launch,
+) -> None:
+    runner = ProgramRunner(backward_only(device), treadmill, clock, device=device)
+    await start(runner)
+    await clock.advance_to(20.0)
+    await runner.abort(reason)
+    snapshot = runner.snapshot()
+    assert snapshot.abort_reason is reason
+    assert snapshot.pain_reported is (reason is SafetyReason.PAIN_STOP)
+    assert treadmill.calls[-1].kind == "stop"
+
+
+async def test_abort_while_waiting_at_a_turnaround(
+    clock: VirtualClock, treadmill: RecordingTreadmill, device: DeviceLimits, start: Launch
+) -> None:
+    runner = ProgramRunner(
+        plan_for_level(Level.BEGINNER, device=device), treadmill, clock, device=device
+    )
+    await start(runner)
+    await clock.advance_to(200.0)
+    await runner.abort(SafetyReason.PRESENCE_LOST)
+    snapshot = runner.snapshot()
+    assert not snapshot.waiting_for_ready
+    assert not runner.ready()
+    assert treadmill.calls[-1] == Call("stop", None, 200.0)
+
+
+async def test_abort_while_paused(
+    clock: VirtualClock, treadmill: RecordingTreadmill, device: DeviceLimits, start: Launch
+) -> None:
+    runner = ProgramRunner(backward_only(device), treadmill, clock, device=device)
+    await start(runner)
+    await clock.advance_to(20.0)
+    runner.pause()
+    await clock.advance_to(30.0)
+    await runner.abort(SafetyReason.USER_STOP)
+    assert not runner.snapshot().paused
+    assert not runner.resume()
+    await clock.advance(400.0)
+    assert treadmill.kinds()[-2:] == ["pause", "stop"]
+
+
+async def test_abort_before_the_run_stops_and_the_run_does_nothing(
+    clock: VirtualClock, treadmill: RecordingTreadmill, device: DeviceLimits
+) -> None:
+    runner = ProgramRunner(backward_only(device), treadmill, clock, device=device)
+    await runner.abort(SafetyReason.HOME_ASSISTANT_STOPPING)
+    final = await runner.run()
+    assert final.phase is Phase.ABORTED
+    assert treadmill.kinds() == ["stop"]
+
+
+async def test_abort_after_the_end_does_nothing(
+    clock: VirtualClock, treadmill: RecordingTreadmill, device: DeviceLimits
+) -> None:
+    runner = ProgramRunner(backward_only(device, minutes=1), treadmill, clock, device=device)
+    await drive(runner, clock)
+    count = len(treadmill.calls)
+    await runner.abort(SafetyReason.USER_STOP)
+    assert runner.phase is Phase.FINISHED
+    assert runner.snapshot().abort_reason is None
+    assert len(treadmill.calls) == count
+
+
+async def test_a_failed_stop_is_shown_so_the_belt_is_stopped_on_reconnect(
+    clock: VirtualClock, treadmill: RecordingTreadmill, device: DeviceLimits, start: Launch
+) -> None:
+    runner = ProgramRunner(backward_only(device), treadmill, clock, device=device)
+    await start(runner)
+    await clock.advance_to(20.0)
+    treadmill.fail = {"stop"}
+    await runner.abort(SafetyReason.LINK_LOST)
+    snapshot = runner.snapshot()
+    assert snapshot.phase is Phase.ABORTED
+    assert snapshot.belt_stop_failed
+
+
+async def test_a_failed_command_ends_the_program(
+    clock: VirtualClock, treadmill: RecordingTreadmill, device: DeviceLimits
+) -> None:
+    treadmill.fail = {"incline"}
+    runner = ProgramRunner(backward_only(device), treadmill, clock, device=device)
+    final = await drive(runner, clock)
+    assert final.phase is Phase.ABORTED
+    assert final.abort_reason is SafetyReason.COMMAND_FAILED
+    assert treadmill.kinds()[-2:] == ["incline", "stop"]
+
+
+async def test_an_abort_from_inside_a_command_ends_the_program_there(
+    clock: VirtualClock, treadmill: RecordingTreadmill, device: DeviceLimits
+) -> None:
+    runner = ProgramRunner(backward_only(device), treadmill, clock, device=device)
+    tasks: list[asyncio.Task[None]] = []
+
+    def link_drops(call: Call) -> None:
+        # The adapter notices the link is gone while a command is under way.
+        if call.kind == "speed" and call.value == 1.5:
+            tasks.append(asyncio.ensure_future(runner.abort(SafetyReason.LINK_LOST)))
+
+    treadmill.on_call = link_drops
+    treadmill.latency_s = 0.1
+    final = await drive(runner, clock)
+    await asyncio.gather(*tasks)
+    assert final.abort_reason is SafetyReason.LINK_LOST
+    assert treadmill.kinds()[-1] == "stop"
+    assert treadmill.values("speed")[-1] == 1.5
+
+
+async def test_an_abort_by_the_treadmill_itself_inside_a_command(
+    clock: VirtualClock, treadmill: RecordingTreadmill, device: DeviceLimits
+) -> None:
+    runner = ProgramRunner(backward_only(device), treadmill, clock, device=device)
+
+    class AbortingTreadmill(RecordingTreadmill):
+        async def set_target_speed(self, kmh: float) -> None:
+            await super().set_target_speed(kmh)
+            if kmh == 1.5:
+                await runner.abort(SafetyReason.CONTROL_LOST)
+
+    aborting = AbortingTreadmill(clock)
+    runner._treadmill = aborting  # noqa: SLF001 - the runner needs to exist for the closure
+    final = await drive(runner, clock)
+    assert final.abort_reason is SafetyReason.CONTROL_LOST
+    assert aborting.kinds()[-1] == "stop"
+    assert aborting.values("speed")[-1] == 1.5
+
+
+async def test_cancelling_the_run_stops_the_belt(
+    clock: VirtualClock, treadmill: RecordingTreadmill, device: DeviceLimits
+) -> None:
+    runner = ProgramRunner(backward_only(device), treadmill, clock, device=device)
+    task = asyncio.create_task(runner.run())
+    await clock.advance_to(30.0)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert runner.snapshot().abort_reason is SafetyReason.HOME_ASSISTANT_STOPPING
+    assert treadmill.calls[-1] == Call("stop", None, 30.0)
+
+
+async def test_run_only_once(
+    clock: VirtualClock, treadmill: RecordingTreadmill, device: DeviceLimits
+) -> None:
+    runner = ProgramRunner(backward_only(device, minutes=1), treadmill, clock, device=device)
+    await drive(runner, clock)
+    with pytest.raises(RuntimeError):
+        await runner.run()
+
+
+# ------------------------------------------------------------------------- graceful stop
+
+
+async def test_stop_gracefully_ramps_down_incline_then_speed(
+    clock: VirtualClock, treadmill: RecordingTreadmill, device: DeviceLimits, start: Launch
+) -> None:
+    runner = ProgramRunner(backward_only(device), treadmill, clock, device=device)
+    task = await start(runner)
+    await clock.advance_to(180.0)  # at 2.4 km/h and 2 %
+    stopping = asyncio.create_task(runner.stop_gracefully())
+    await clock.settle()
+    assert runner.snapshot().stopping
+    while not stopping.done():
+        await clock.advance_to_next()
+    final = stopping.result()
+    assert final.phase is Phase.FINISHED
+    assert final.ended_early
+    assert not final.stopping
+    after = [(c.kind, c.value) for c in treadmill.calls if c.at >= 180.0]
+    assert after[:4] == [("incline", 1.5), ("incline", 1.0), ("incline", 0.5), ("incline", 0.0)]
+    assert after[-2:] == [("speed", 0.8), ("stop", None)]
+    assert treadmill.calls[-1].at == 180.0 + 15.0 + 2.0 + 2 * 15
+    assert (await task).phase is Phase.FINISHED
+
+
+async def test_stop_gracefully_at_a_turnaround(
+    clock: VirtualClock, treadmill: RecordingTreadmill, device: DeviceLimits, start: Launch
+) -> None:
+    runner = ProgramRunner(
+        plan_for_level(Level.BEGINNER, device=device), treadmill, clock, device=device
+    )
+    await start(runner)
+    await clock.advance_to(200.0)
+    final = await runner.stop_gracefully()
+    assert final.phase is Phase.FINISHED
+    assert final.ended_early
+    assert not final.waiting_for_ready
+    assert treadmill.calls[-1] == Call("stop", None, 200.0)
+
+
+async def test_stop_gracefully_while_ramping_down_for_a_turnaround(
+    clock: VirtualClock, treadmill: RecordingTreadmill, device: DeviceLimits, start: Launch
+) -> None:
+    runner = ProgramRunner(
+        plan_for_level(Level.BEGINNER, device=device), treadmill, clock, device=device
+    )
+    await start(runner)
+    await clock.advance_to(175.0)
+    stopping = asyncio.create_task(runner.stop_gracefully())
+    await clock.advance_to(200.0)
+    final = await stopping
+    assert final.phase is Phase.FINISHED
+    assert treadmill.kinds()[-2:] == ["speed", "stop"]
+
+
+async def test_stop_gracefully_while_the_belt_stops_for_a_turnaround(
+    clock: VirtualClock, device: DeviceLimits, start: Launch
+) -> None:
+    treadmill = RecordingTreadmill(clock, latency_s=0.5)
+    runner = ProgramRunner(
+        plan_for_level(Level.BEGINNER, device=device), treadmill, clock, device=device
+    )
+    await start(runner)
+    await clock.advance_to(180.2)  # the pause is under way
+    assert treadmill.calls[-1].kind == "pause"
+    stopping = asyncio.create_task(runner.stop_gracefully())
+    await clock.advance_to(200.0)
+    final = await stopping
+    assert final.phase is Phase.FINISHED
+    assert treadmill.kinds()[-2:] == ["pause", "stop"]
+
+
+async def test_stop_gracefully_while_paused(
+    clock: VirtualClock, treadmill: RecordingTreadmill, device: DeviceLimits, start: Launch
+) -> None:
+    runner = ProgramRunner(backward_only(device), treadmill, clock, device=device)
+    await start(runner)
+    await clock.advance_to(50.0)
+    runner.pause()
+    await clock.advance_to(60.0)
+    final = await runner.stop_gracefully()
+    assert final.phase is Phase.FINISHED
+    assert not final.paused
+    assert treadmill.kinds()[-2:] == ["pause", "stop"]
+    assert not runner.pause()
+
+
+async def test_stop_gracefully_before_the_run(
+    clock: VirtualClock, treadmill: RecordingTreadmill, device: DeviceLimits
+) -> None:
+    runner = ProgramRunner(backward_only(device), treadmill, clock, device=device)
+    final = await runner.stop_gracefully()
+    assert final.phase is Phase.FINISHED
+    assert final.ended_early
+    assert (await runner.run()).phase is Phase.FINISHED
+    assert treadmill.calls == []
+    assert (await runner.stop_gracefully()).phase is Phase.FINISHED
+
+
+async def test_stop_gracefully_right_after_ready_does_not_start_the_belt(
+    clock: VirtualClock, treadmill: RecordingTreadmill, device: DeviceLimits, start: Launch
+) -> None:
+    plan = plan_for_level(Level.BEGINNER, device=device)
+    runner = ProgramRunner(plan, treadmill, clock, device=device)
+    await start(runner)
+    await clock.advance_to(200.0)
+    assert runner.ready()
+    final = await runner.stop_gracefully()
+    assert final.phase is Phase.FINISHED
+    assert treadmill.kinds()[-2:] == ["pause", "stop"]
+
+
+async def test_an_abort_during_the_graceful_ramp_down_wins(
+    clock: VirtualClock, treadmill: RecordingTreadmill, device: DeviceLimits, start: Launch
+) -> None:
+    runner = ProgramRunner(backward_only(device, incline=0), treadmill, clock, device=device)
+    await start(runner)
+    await clock.advance_to(100.0)
+    stopping = asyncio.create_task(runner.stop_gracefully())
+    await clock.advance_to(104.0)
+    await runner.abort(SafetyReason.PAIN_STOP)
+    final = await stopping
+    assert final.phase is Phase.ABORTED
+    assert final.pain_reported
+    assert treadmill.calls[-1] == Call("stop", None, 104.0)
+
+
+# ------------------------------------------------------------------------- what others see
+
+
+async def test_snapshots_follow_the_program(
+    clock: VirtualClock, treadmill: RecordingTreadmill, device: DeviceLimits
+) -> None:
+    snapshots: list[RunnerSnapshot] = []
+    plan = plan_for_level(Level.BEGINNER, device=device)
+    runner = ProgramRunner(plan, treadmill, clock, device=device, listener=snapshots.append)
+    before = runner.snapshot()
+    assert before.phase is Phase.PRE_WORKOUT
+    assert before.program_remaining_s == plan.total_duration_s
+    assert before.segment_index is None
+    assert before.direction is None
+    assert runner.plan is plan
+    await drive(runner, clock)
+    phases = [s.phase for s in snapshots]
+    assert list(dict.fromkeys(phases)) == [
+        Phase.WARM_UP,
+        Phase.TURNAROUND,
+        Phase.BACKWARD,
+        Phase.COOL_DOWN,
+        Phase.FINISHED,
+    ]
+    remaining = [s.program_remaining_s for s in snapshots]
+    assert remaining == sorted(remaining, reverse=True)
+    walking = next(s for s in snapshots if s.phase is Phase.BACKWARD and s.speed_kmh == 1.6)
+    assert walking.direction is BACKWARD
+    assert walking.segment_speed_kmh == 1.6
+    assert walking.segment_incline_pct == 0.0
+    assert walking.segment_count == 5
+    data = snapshots[-1].to_dict()
+    assert data["phase"] == "finished"
+    assert data["abort_reason"] is None
+    assert data["direction"] == "forward"
+
+
+async def test_observers_that_fail_do_not_break_the_program(
+    clock: VirtualClock,
+    treadmill: RecordingTreadmill,
+    device: DeviceLimits,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def broken(_: object) -> None:
+        raise RuntimeError("observer bug")
+
+    runner = ProgramRunner(
+        backward_only(device, minutes=1),
+        treadmill,
+        clock,
+        device=device,
+        listener=broken,
+        on_command=broken,
+    )
+    final = await drive(runner, clock)
+    assert final.phase is Phase.FINISHED
+    assert "Runner listener failed" in caplog.text
+    assert "Command listener failed" in caplog.text
+
+
+def test_a_runner_checks_the_device_against_the_limits(
+    clock: VirtualClock, treadmill: RecordingTreadmill, device: DeviceLimits
+) -> None:
+    coarse = make_device(speed=(1.0, 10.0, 1.0))
+    with pytest.raises(ValueError, match="speed_increment_too_coarse"):
+        ProgramRunner(backward_only(device), treadmill, clock, device=coarse)

@@ -172,6 +172,7 @@ class ProgramRunner:
         self._wake = asyncio.Event()
         self._ended = asyncio.Event()
         self._commands: list[CommandRecord] = []
+        self._slowest_command_s = 0.0
 
     # ----------------------------------------------------------------- what others read
 
@@ -542,17 +543,23 @@ class ProgramRunner:
         incline = self._incline_goal if self._manual_incline is None else self._manual_incline
         return speed, incline
 
+    def _step_period(self, interval: float) -> float:
+        """The time one step really takes: a device slower than the interval skips slots."""
+        slots = max(1, math.ceil(self._slowest_command_s / interval - _EPSILON))
+        return slots * interval
+
     def _ramp_down_time(self) -> float:
         """A generous estimate of the time to reach level and the lowest speed."""
         ramp = self._ramp
-        seconds = ramp.speed_interval_s  # margin for the first step's spacing
+        speed_period = self._step_period(ramp.speed_interval_s)
+        seconds = speed_period  # margin for the first step's spacing
         if self._incline is not None and self._incline_floor is not None:
             incline_ticks = ticks_to_reach(
                 max(self._incline, self._incline_floor), self._incline_floor, ramp.incline_step_pct
             )
-            seconds += incline_ticks * ramp.incline_interval_s
+            seconds += incline_ticks * self._step_period(ramp.incline_interval_s)
         speed_ticks = ticks_to_reach(self._speed, self._lowest_speed, ramp.speed_step_kmh)
-        return seconds + speed_ticks * ramp.speed_interval_s
+        return seconds + speed_ticks * speed_period
 
     def _decide(self, now: float, *, stop_after: bool) -> _Step | _Wait | None:
         """Return the step due now, how long to wait, or None when the segment is done."""
@@ -732,6 +739,7 @@ class ProgramRunner:
             kind=kind, value=value, due=due, sent_at=sent_at, done_at=self._clock.monotonic()
         )
         self._commands.append(record)
+        self._slowest_command_s = max(self._slowest_command_s, record.done_at - record.sent_at)
         if self._on_command is not None:
             try:
                 self._on_command(record)
