@@ -77,3 +77,14 @@ async def test_a_sleeper_that_sleeps_again_is_woken_within_the_same_advance() ->
     await clock.advance(1.0)
     assert ticks == [2.0, 4.0, 6.0, 8.0, 10.0]
     await task
+
+
+async def test_a_cancelled_sleeper_among_others_at_the_same_time() -> None:
+    clock = VirtualClock()
+    kept = asyncio.create_task(clock.sleep_until(5.0))
+    dropped = asyncio.create_task(clock.sleep_until(5.0))
+    await clock.settle()
+    dropped.cancel()
+    await asyncio.gather(dropped, return_exceptions=True)
+    await clock.advance_to(5.0)
+    assert kept.done()

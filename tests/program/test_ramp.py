@@ -161,3 +161,8 @@ def test_an_ideal_at_the_goal_finishes_on_the_goal() -> None:
     # ...but not with a jump above the largest step.
     result = ramp_step(current=1.0, ideal=1.0, goal=1.7, step=1.0, snap=stuck, max_jump=0.5)
     assert result.value == 1.0
+
+
+def test_a_goal_off_the_grid_is_not_passed() -> None:
+    result = ramp_step(current=0.8, ideal=0.8, goal=1.07, step=0.3, snap=snap_to(GRID))
+    assert result.value == 1.07  # 1.1 would be past it

@@ -1051,3 +1051,60 @@ def test_a_runner_checks_the_device_against_the_limits(
     coarse = make_device(speed=(1.0, 10.0, 1.0))
     with pytest.raises(ValueError, match="speed_increment_too_coarse"):
         ProgramRunner(backward_only(device), treadmill, clock, device=coarse)
+
+
+async def test_a_coarse_grid_changes_less_often_but_never_faster(
+    clock: VirtualClock, treadmill: RecordingTreadmill
+) -> None:
+    device = make_device(speed=(0.5, 10.0, 0.5), incline=(0.0, 10.0, 1.0))
+    plan = backward_only(device, minutes=5, speed=2.5, incline=2.0)
+    final = await drive(ProgramRunner(plan, treadmill, clock, device=device), clock)
+    assert final.phase is Phase.FINISHED
+    ramp_up = [(c.value, c.at) for c in treadmill.calls if c.kind == "speed"][:5]
+    # 0.1 km/h every 2 s on a 0.5 km/h grid: 0.5 km/h about every 10 s.
+    assert ramp_up == [(0.5, 0.0), (1.0, 6.0), (1.5, 16.0), (2.0, 26.0), (2.5, 36.0)]
+    inclines = [(c.value, c.at) for c in treadmill.calls if c.kind == "incline"][:2]
+    # 0.5 % every 5 s on a 1 % grid, from 120 s after the speed was reached.
+    assert inclines == [(1.0, 161.0), (2.0, 171.0)]
+    assert_commands_follow_the_rules(
+        treadmill.calls,
+        lowest_speed=0.5,
+        speed_ceilings=[3.2],
+        incline_ceiling=3.0,
+        speed_grid=(0.5, 0.5),
+        incline_grid=(0.0, 1.0),
+    )
+
+
+@pytest.mark.parametrize(
+    ("phase", "last_two"),
+    [
+        # As the turnaround begins, before the pause goes out.
+        (Phase.TURNAROUND, ["speed", "stop"]),
+        # As the belt is about to start again after the turnaround.
+        (Phase.BACKWARD, ["pause", "stop"]),
+    ],
+)
+async def test_an_abort_started_eagerly_from_the_listener_sends_nothing_more(
+    phase: Phase,
+    last_two: list[str],
+    clock: VirtualClock,
+    treadmill: RecordingTreadmill,
+    device: DeviceLimits,
+) -> None:
+    aborts: list[asyncio.Task[None]] = []
+    plan = plan_for_level(Level.BEGINNER, device=device)
+
+    def listener(snapshot: RunnerSnapshot) -> None:
+        if (
+            snapshot.phase is phase
+            and not aborts
+            and (snapshot.belt_running or phase is Phase.TURNAROUND)
+        ):
+            aborts.append(asyncio.Task(runner.abort(SafetyReason.PRESENCE_LOST), eager_start=True))
+
+    runner = ProgramRunner(plan, treadmill, clock, device=device, listener=listener)
+    final = await drive(runner, clock)
+    await asyncio.gather(*aborts)
+    assert final.abort_reason is SafetyReason.PRESENCE_LOST
+    assert treadmill.kinds()[-2:] == last_two

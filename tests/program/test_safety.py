@@ -168,6 +168,9 @@ def test_a_reason_once_found_stays() -> None:
     )
     # Later observations neither clear nor replace it; nothing to schedule any more.
     assert guard.observe_link(False, 2.0) is SafetyReason.SAFETY_KEY
+    assert (
+        guard.observe_machine_status(STATUS_CONTROL_PERMISSION_LOST, 2.5) is SafetyReason.SAFETY_KEY
+    )
     guard.belt_stopped(3.0)
     assert guard.check(4.0) is SafetyReason.SAFETY_KEY
     assert guard.tripped is SafetyReason.SAFETY_KEY

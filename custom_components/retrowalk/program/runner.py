@@ -732,7 +732,7 @@ class ProgramRunner:
             case CommandKind.SPEED:
                 assert value is not None
                 await self._treadmill.set_target_speed(value)
-            case CommandKind.INCLINE:
+            case _:  # CommandKind.INCLINE
                 assert value is not None
                 await self._treadmill.set_target_inclination(value)
         record = CommandRecord(
