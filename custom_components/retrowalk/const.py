@@ -17,9 +17,8 @@ PLATFORMS: Final = [
 
 # How long a configuration-flow probe may take: connect, read, disconnect.
 PROBE_TIMEOUT: Final = 30.0
-# The watchdog retries the connection this often while the treadmill is away, in case its
-# advertisements are missed (a proxy that only forwards changes, a passive scanner).
-RECONNECT_WATCHDOG_INTERVAL: Final = timedelta(seconds=60)
+# While the treadmill is disconnected but still heard, reconnecting is retried this often.
+RECONNECT_WATCHDOG_INTERVAL: Final = timedelta(seconds=15)
 
 # Slow counters (distance, energy, steps, time) are written at most this often; live values
 # (speed, incline, heart rate, status) are written as soon as they change.

@@ -2,6 +2,7 @@
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 import logging
@@ -102,9 +103,9 @@ class RetroWalkCoordinator(DataUpdateCoordinator[TreadmillSnapshot]):
         self.quirks = quirks
         self._ble_device = ble_device
         self._client: FtmsClient | None = None
+        self._lost_client: FtmsClient | None = None
         self._connect_lock = asyncio.Lock()
         self._reconnect_task: asyncio.Task[None] | None = None
-        self._was_connected = False
         self._unavailable_logged = False
         self._closing = False
         self._unsubscribe: list[CALLBACK_TYPE] = []
@@ -139,6 +140,10 @@ class RetroWalkCoordinator(DataUpdateCoordinator[TreadmillSnapshot]):
         async with self._connect_lock:
             if self.connected or self._closing:
                 return
+            if self._lost_client is not None:
+                # Release what the dropped connection still holds before making a new one.
+                lost, self._lost_client = self._lost_client, None
+                await lost.disconnect()
             client = FtmsClient(
                 self._ble_device,
                 quirks=self.quirks,
@@ -153,6 +158,7 @@ class RetroWalkCoordinator(DataUpdateCoordinator[TreadmillSnapshot]):
                 await client.connect()
             except BaseException:
                 self._client = None
+                await asyncio.shield(client.disconnect())
                 raise
             self.device_information = client.device_information
             self.features = client.features
@@ -162,7 +168,6 @@ class RetroWalkCoordinator(DataUpdateCoordinator[TreadmillSnapshot]):
             if self._unavailable_logged:
                 _LOGGER.info("%s is connected again", self.config_entry.title)
                 self._unavailable_logged = False
-            self._was_connected = True
             self.async_set_updated_data(replace(self.data, connected=True))
 
     async def async_start(self) -> None:
@@ -195,9 +200,12 @@ class RetroWalkCoordinator(DataUpdateCoordinator[TreadmillSnapshot]):
         self._unsubscribe.clear()
         if self._reconnect_task is not None:
             self._reconnect_task.cancel()
-        client, self._client = self._client, None
-        if client is not None:
-            await client.disconnect()
+            with suppress(asyncio.CancelledError):
+                await self._reconnect_task
+        for client in (self._client, self._lost_client):
+            if client is not None:
+                await client.disconnect()
+        self._client = self._lost_client = None
 
     @callback
     def async_apply_options(self, options: RetroWalkOptions) -> None:
@@ -229,7 +237,12 @@ class RetroWalkCoordinator(DataUpdateCoordinator[TreadmillSnapshot]):
 
     @callback
     def _handle_watchdog(self, _now: datetime) -> None:
-        if not self.connected and self._was_connected:
+        # A treadmill that comes back usually advertises exactly what it advertised before,
+        # and Home Assistant does not report an unchanged advertisement again: so while it is
+        # still heard, reconnecting is retried here rather than left to advertisements.
+        if not self.connected and bluetooth.async_address_present(
+            self.hass, self.address, connectable=True
+        ):
             self._schedule_reconnect("watchdog")
 
     @callback
@@ -250,7 +263,7 @@ class RetroWalkCoordinator(DataUpdateCoordinator[TreadmillSnapshot]):
     @callback
     def _handle_disconnect(self) -> None:
         """The link dropped: the entities go unavailable, logged once until it is back."""
-        self._client = None
+        self._lost_client, self._client = self._client, None
         self._record("disconnected")
         if not self._closing and not self._unavailable_logged:
             _LOGGER.info("%s is unavailable: the Bluetooth link was lost", self.config_entry.title)
