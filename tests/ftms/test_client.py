@@ -834,3 +834,25 @@ async def test_a_belt_already_running_at_connect_needs_no_start(
     await treadmill.advance(1)
     await client.set_target_speed(2.0)
     assert written(treadmill) == [REQUEST, SPEED]
+
+
+def command_workers() -> list[asyncio.Task[object]]:
+    return [
+        task
+        for task in asyncio.all_tasks()
+        if task.get_name().startswith("FTMS commands") and not task.done()
+    ]
+
+
+async def test_no_task_outlives_a_dropped_link(
+    treadmill: SimulatedTreadmill, make_client: ClientFactory
+) -> None:
+    client: FtmsClient = await make_client()
+    await client.start()
+    assert len(command_workers()) == 1
+    treadmill.drop_link()
+    await until(lambda: not connected(client))
+    await until(lambda: not command_workers())  # a client forgotten now leaks nothing
+    await client.connect()
+    await client.set_target_speed(2.0)
+    assert len(command_workers()) == 1

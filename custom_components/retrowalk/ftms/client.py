@@ -336,6 +336,10 @@ class FtmsClient:
         was_connected = self._connected
         self._connected = False
         self._fail_everything("the link dropped")
+        # The worker ends with the link, so a client dropped after a link loss leaks no task.
+        if self._worker is not None:
+            self._worker.cancel()
+            self._worker = None
         if was_connected and not self._closing:
             _LOGGER.debug("%s: link lost", client.address)
             self._call(self._on_disconnect)
