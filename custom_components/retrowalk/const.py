@@ -7,6 +7,7 @@ from typing import Final
 from homeassistant.const import Platform
 
 DOMAIN: Final = "retrowalk"
+EVENT_SAFETY_STOP: Final = "retrowalk_safety_stop"
 
 PLATFORMS: Final = [
     Platform.BINARY_SENSOR,
@@ -51,11 +52,3 @@ class SpeedUnitPreference(StrEnum):
     AUTO = "auto"
     KMH = "km/h"
     MPH = "mph"
-
-
-class Level(StrEnum):
-    """Default retro-walking program levels."""
-
-    BEGINNER = "beginner"
-    INTERMEDIATE = "intermediate"
-    ADVANCED = "advanced"

@@ -6,7 +6,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 import logging
-from typing import TYPE_CHECKING, Any, override
+from typing import TYPE_CHECKING, override
 
 from bleak.backends.device import BLEDevice
 from bleak.exc import BleakError
@@ -30,12 +30,13 @@ from .ftms import (
     FtmsTimeoutError,
     MachineFeatures,
     MachineStatus,
-    MachineStatusOp,
     SupportedRange,
     TrainingStatus,
     TreadmillData,
 )
 from .options import RetroWalkOptions
+from .program import SafetyReason
+from .program_control import ProgramController
 from .session import SessionCounters
 
 if TYPE_CHECKING:
@@ -116,6 +117,7 @@ class RetroWalkCoordinator(DataUpdateCoordinator[TreadmillSnapshot]):
         self.connection_history: list[ConnectionEvent] = []
         self.rssi: int | None = None
         self.data = TreadmillSnapshot()
+        self.program = ProgramController(hass, self)
 
     # Connection --------------------------------------------------------------------------
 
@@ -124,15 +126,10 @@ class RetroWalkCoordinator(DataUpdateCoordinator[TreadmillSnapshot]):
         """Whether the treadmill is connected now."""
         return self._client is not None and self._client.is_connected
 
-    @property
-    def client(self) -> FtmsClient:
-        """The connected FTMS client, or a translated error when there is none."""
+    def ftms_client(self) -> FtmsClient:
+        """The connected FTMS client; FtmsNotConnectedError when there is none."""
         if self._client is None or not self._client.is_connected:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="not_connected",
-                translation_placeholders={"name": self.config_entry.title},
-            )
+            raise FtmsNotConnectedError(f"{self.config_entry.title} is not connected")
         return self._client
 
     async def async_connect(self) -> None:
@@ -165,6 +162,7 @@ class RetroWalkCoordinator(DataUpdateCoordinator[TreadmillSnapshot]):
             self.speed_range = client.speed_range
             self.inclination_range = client.inclination_range
             self._record("connected")
+            self.program.observe_link(True)
             if self._unavailable_logged:
                 _LOGGER.info("%s is connected again", self.config_entry.title)
                 self._unavailable_logged = False
@@ -194,6 +192,8 @@ class RetroWalkCoordinator(DataUpdateCoordinator[TreadmillSnapshot]):
     async def async_shutdown(self) -> None:
         """Disconnect and stop watching; used on unload and when Home Assistant stops."""
         self._closing = True
+        # A running program ends first, while the link can still carry the stop.
+        await self.program.async_shutdown()
         await super().async_shutdown()
         for unsubscribe in self._unsubscribe:
             unsubscribe()
@@ -265,6 +265,7 @@ class RetroWalkCoordinator(DataUpdateCoordinator[TreadmillSnapshot]):
         """The link dropped: the entities go unavailable, logged once until it is back."""
         self._lost_client, self._client = self._client, None
         self._record("disconnected")
+        self.program.observe_link(False)
         if not self._closing and not self._unavailable_logged:
             _LOGGER.info("%s is unavailable: the Bluetooth link was lost", self.config_entry.title)
             self._unavailable_logged = True
@@ -282,14 +283,14 @@ class RetroWalkCoordinator(DataUpdateCoordinator[TreadmillSnapshot]):
 
     @callback
     def _handle_data(self, data: TreadmillData) -> None:
+        self.program.observe_data(data)
         session = self.data.session.updated(data)
         self.async_set_updated_data(replace(self.data, data=data, session=session))
 
     @callback
     def _handle_machine_status(self, status: MachineStatus) -> None:
-        session = self.data.session
-        if status.op == MachineStatusOp.STOPPED_OR_PAUSED_BY_USER and status.stopped:
-            session = session.ended()
+        self.program.observe_machine_status(status)
+        session = self.data.session.ended() if status.stopped else self.data.session
         self.async_set_updated_data(replace(self.data, machine_status=status, session=session))
 
     @callback
@@ -304,28 +305,37 @@ class RetroWalkCoordinator(DataUpdateCoordinator[TreadmillSnapshot]):
     # Commands ----------------------------------------------------------------------------
 
     async def async_start_belt(self) -> None:
-        """Start or resume the belt."""
-        await self._async_command(self.client.start)
+        """Start or resume the belt; during a paused program, resume the program."""
+        if self.program.running:
+            self.program.resume()
+            return
+        await self._async_command(lambda: self.ftms_client().start())
 
     async def async_pause_belt(self) -> None:
-        """Pause the belt."""
-        await self._async_command(self.client.pause)
+        """Pause the belt; during a program, pause the program."""
+        if self.program.running:
+            self.program.pause()
+            return
+        await self._async_command(lambda: self.ftms_client().pause())
 
-    async def async_stop_belt(self) -> None:
-        """Stop the belt: jumps ahead of any queued command."""
-        await self._async_command(self.client.stop)
+    async def async_stop_belt(self, reason: SafetyReason = SafetyReason.USER_STOP) -> None:
+        """Stop the belt at once, ahead of any queued command; a program ends aborted."""
+        await self._async_command(lambda: self.program.async_emergency_stop(reason))
 
     async def async_set_target_speed(self, kmh: float) -> None:
-        """Set the belt's target speed in km/h."""
-        await self._async_command(self.client.set_target_speed, kmh)
+        """Set the belt's target speed in km/h; a program keeps it for the segment."""
+        self.program.note_manual_speed(kmh)
+        await self._async_command(lambda: self.ftms_client().set_target_speed(kmh))
 
     async def async_set_target_inclination(self, pct: float) -> None:
-        """Set the target inclination in percent."""
-        await self._async_command(self.client.set_target_inclination, pct)
+        """Set the target inclination in percent; a program keeps it for the segment."""
+        self.program.note_manual_incline(pct)
+        await self._async_command(lambda: self.ftms_client().set_target_inclination(pct))
 
-    async def _async_command(self, command: Callable[..., Awaitable[None]], *args: Any) -> None:
+    async def _async_command(self, command: Callable[[], Awaitable[None]]) -> None:
+        """Run a treadmill command; its failure becomes a translated error."""
         try:
-            await command(*args)
+            await command()
         except FtmsError as err:
             raise HomeAssistantError(
                 translation_domain=DOMAIN,

@@ -26,10 +26,10 @@ from .const import (
     SECTION_DEVICE,
     SECTION_PROGRAM,
     SECTION_SAFETY,
-    Level,
     SpeedUnitPreference,
 )
 from .ftms import DeviceQuirks, RequestControlMode, SpeedUnit, quirks_for
+from .program import Level
 from .program.limits import KMH_PER_MPH, SafetyLimits
 
 

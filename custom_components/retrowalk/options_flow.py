@@ -27,11 +27,11 @@ from .const import (
     SECTION_DEVICE,
     SECTION_PROGRAM,
     SECTION_SAFETY,
-    Level,
     SpeedUnitPreference,
 )
 from .ftms import RequestControlMode, SpeedUnit
 from .options import RetroWalkOptions, from_kmh, known_quirks, to_kmh
+from .program import Level
 from .program.limits import (
     BACKWARD_SPEED_KMH,
     FORWARD_SPEED_KMH,

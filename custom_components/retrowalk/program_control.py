@@ -1,0 +1,466 @@
+"""Retro-walking programs on one treadmill: the runner, the safety guard and their events.
+
+The program package decides what to do; this module connects it to Home Assistant: it feeds
+the safety guard with what the treadmill, the linked heart-rate sensor and the linked presence
+sensor say, schedules the guard's time rules, and announces every safety stop (an event on
+the bus and the "Safety stop" event entity).
+"""
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+import logging
+import time
+from typing import TYPE_CHECKING
+
+from homeassistant.const import STATE_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.core import (
+    CALLBACK_TYPE,
+    Event,
+    EventStateChangedData,
+    HomeAssistant,
+    State,
+    callback,
+)
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.event import async_call_later, async_track_state_change_event
+from homeassistant.util import dt as dt_util
+
+from .const import DOMAIN, EVENT_SAFETY_STOP
+from .ftms import FtmsClient, MachineStatus, MachineStatusOp, TreadmillData
+from .program import (
+    AsyncioClock,
+    DeviceLimits,
+    DeviceRange,
+    HeartRateSource,
+    Phase,
+    Plan,
+    ProgramRunner,
+    RampSettings,
+    RunnerSnapshot,
+    SafetyGuard,
+    SafetyReason,
+)
+
+if TYPE_CHECKING:
+    from .coordinator import RetroWalkCoordinator
+
+_LOGGER = logging.getLogger(__name__)
+
+# A stop or pause RetroWalk sends makes the treadmill report "stopped or paused by the user"
+# (status 02), before or after its answer; such a status within this window after our own
+# command is our own, not the person pressing stop on the console.
+OWN_HALT_ECHO_S = 3.0
+
+
+@dataclass(frozen=True, slots=True)
+class SafetyStop:
+    """A program (or the belt) stopped for a safety reason."""
+
+    reason: SafetyReason
+    phase: Phase | None
+    speed_kmh: float | None
+    at: datetime
+
+
+class ConnectedTreadmill:
+    """The treadmill as the runner sees it: whatever client is connected now.
+
+    Commands raise the FTMS layer's errors (the runner ends a program on them); a stop or
+    pause is remembered so that the treadmill's own report of it is not taken for the person
+    stopping the belt on the console.
+    """
+
+    def __init__(self, coordinator: RetroWalkCoordinator) -> None:
+        """Follow the coordinator's connection."""
+        self._coordinator = coordinator
+        self.own_halt_until = 0.0
+
+    def _client(self) -> FtmsClient:
+        return self._coordinator.ftms_client()
+
+    async def start(self) -> None:
+        """Start or resume the belt."""
+        await self._client().start()
+
+    async def stop(self) -> None:
+        """Stop the belt, ahead of anything queued."""
+        self.own_halt_until = time.monotonic() + OWN_HALT_ECHO_S
+        try:
+            await self._client().stop()
+        finally:
+            self.own_halt_until = time.monotonic() + OWN_HALT_ECHO_S
+
+    async def pause(self) -> None:
+        """Pause the belt."""
+        self.own_halt_until = time.monotonic() + OWN_HALT_ECHO_S
+        try:
+            await self._client().pause()
+        finally:
+            self.own_halt_until = time.monotonic() + OWN_HALT_ECHO_S
+
+    async def set_target_speed(self, kmh: float) -> None:
+        """Set the belt speed."""
+        await self._client().set_target_speed(kmh)
+
+    async def set_target_inclination(self, pct: float) -> None:
+        """Set the incline."""
+        await self._client().set_target_inclination(pct)
+
+    def halting(self) -> bool:
+        """Whether a stop or pause of ours is under way or just done."""
+        return time.monotonic() < self.own_halt_until
+
+
+class ProgramController:
+    """Runs one program at a time on one treadmill and keeps it safe."""
+
+    def __init__(self, hass: HomeAssistant, coordinator: RetroWalkCoordinator) -> None:
+        """Nothing runs yet."""
+        self._hass = hass
+        self._coordinator = coordinator
+        self._clock = AsyncioClock()
+        self._treadmill = ConnectedTreadmill(coordinator)
+        self._runner: ProgramRunner | None = None
+        self._guard: SafetyGuard | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._unsubscribe_sensors: list[CALLBACK_TYPE] = []
+        self._cancel_deadline: CALLBACK_TYPE | None = None
+        self._stop_belt_when_back = False
+        self._listeners: list[CALLBACK_TYPE] = []
+        self._safety_stop_listeners: list[Callable[[SafetyStop], None]] = []
+        self.snapshot: RunnerSnapshot | None = None
+        self.plan: Plan | None = None
+        self.last_safety_stop: SafetyStop | None = None
+
+    # What others read ----------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        """Whether a program is under way (not finished or aborted)."""
+        return self.snapshot is not None and not self.snapshot.ended
+
+    @callback
+    def async_add_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
+        """Call ``listener`` whenever the program's state changes."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    @callback
+    def async_add_safety_stop_listener(
+        self, listener: Callable[[SafetyStop], None]
+    ) -> CALLBACK_TYPE:
+        """Call ``listener`` at every safety stop."""
+        self._safety_stop_listeners.append(listener)
+        return lambda: self._safety_stop_listeners.remove(listener)
+
+    def device_limits(self) -> DeviceLimits:
+        """The treadmill's ranges as the program package wants them."""
+        speed = self._coordinator.speed_range
+        incline = self._coordinator.inclination_range
+        assert speed is not None  # Checked before a program is built.
+        return DeviceLimits(
+            speed=DeviceRange(speed.minimum, speed.maximum, speed.increment, "speed"),
+            incline=(
+                DeviceRange(incline.minimum, incline.maximum, incline.increment, "incline")
+                if incline is not None
+                else None
+            ),
+        )
+
+    # Commands ------------------------------------------------------------------------------
+
+    async def async_start(self, plan: Plan, ramp: RampSettings) -> None:
+        """Start ``plan``; the caller checked that nothing runs and the treadmill is there."""
+        options = self._coordinator.options
+        data = self._coordinator.data.data
+        incline = data.inclination_pct if data is not None else None
+        runner = ProgramRunner(
+            plan,
+            self._treadmill,
+            self._clock,
+            device=self.device_limits(),
+            limits=options.limits,
+            ramp=ramp,
+            initial_incline_pct=incline or 0.0,
+            listener=self._handle_snapshot,
+        )
+        self._stop_belt_when_back = False
+        self._runner = runner
+        self._guard = SafetyGuard(options.limits)
+        self.plan = plan
+        self.snapshot = runner.snapshot()
+        self._watch_linked_sensors()
+        self._task = self._coordinator.config_entry.async_create_background_task(
+            self._hass, self._async_run(runner), f"{DOMAIN} program {self._coordinator.address}"
+        )
+        self._notify()
+
+    async def async_stop_gracefully(self) -> None:
+        """Ramp down, stop and finish the program (the person ends it early)."""
+        if self._runner is not None and self.running:
+            await self._runner.stop_gracefully()
+
+    def ready(self) -> bool:
+        """The person has turned around; return whether a turnaround was waiting."""
+        return self._runner is not None and self._runner.ready()
+
+    def pause(self) -> bool:
+        """Pause the program; return whether it was accepted."""
+        return self._runner is not None and self._runner.pause()
+
+    def resume(self) -> bool:
+        """Resume a paused program; return whether there was one."""
+        return self._runner is not None and self._runner.resume()
+
+    async def async_emergency_stop(self, reason: SafetyReason) -> None:
+        """Stop the belt now, with or without a program; never refused.
+
+        A program ends aborted with ``reason``; without one the belt is stopped directly.
+        Either way the stop is announced as a safety stop.
+        """
+        if self._runner is not None and self.running:
+            await self._runner.abort(reason)
+            return
+        speed = self._coordinator.data.speed_kmh
+        try:
+            await self._treadmill.stop()
+        finally:
+            self._announce(SafetyStop(reason, None, speed, dt_util.utcnow()))
+
+    def note_manual_speed(self, kmh: float) -> None:
+        """The person set a speed by hand: the program keeps it for the rest of the segment."""
+        if self._runner is not None:
+            self._runner.manual_speed_change(kmh)
+
+    def note_manual_incline(self, pct: float) -> None:
+        """The person set an incline by hand: the program keeps it for the segment."""
+        if self._runner is not None:
+            self._runner.manual_incline_change(pct)
+
+    async def async_shutdown(self) -> None:
+        """Home Assistant stops or the entry unloads: a running program ends, the belt stops."""
+        if self._runner is not None and self.running:
+            await self._runner.abort(SafetyReason.HOME_ASSISTANT_STOPPING)
+        if self._task is not None:
+            await asyncio.wait({self._task})
+        self._stop_watching()
+
+    # What the treadmill and the linked sensors say -----------------------------------------
+
+    @callback
+    def observe_data(self, data: TreadmillData) -> None:
+        """A treadmill record: its heart rate, and whether the belt still runs after a loss."""
+        if self._stop_belt_when_back and data.speed_kmh is not None:
+            self._stop_belt_when_back = False
+            if data.speed_kmh > 0:
+                _LOGGER.warning(
+                    "%s: the belt still runs after the link came back; stopping it",
+                    self._coordinator.config_entry.title,
+                )
+                self._hass.async_create_task(self._async_stop_belt(), eager_start=True)
+        if self._guard is not None and self._guard.active:
+            self._judge(
+                self._guard.observe_heart_rate(
+                    data.heart_rate_bpm, HeartRateSource.TREADMILL, self._clock.monotonic()
+                )
+            )
+
+    @callback
+    def observe_machine_status(self, status: MachineStatus) -> None:
+        """A machine status: console stops, the safety key, lost control, manual changes."""
+        if self._guard is None or self._runner is None:
+            return
+        if status.op == MachineStatusOp.STOPPED_OR_PAUSED_BY_USER and self._treadmill.halting():
+            return
+        self._judge(self._guard.observe_machine_status(status.op, self._clock.monotonic()))
+        if self.running:
+            if (
+                status.op == MachineStatusOp.TARGET_SPEED_CHANGED
+                and status.target_speed_kmh is not None
+            ):
+                self._runner.manual_speed_change(status.target_speed_kmh)
+            elif (
+                status.op == MachineStatusOp.TARGET_INCLINE_CHANGED
+                and status.target_inclination_pct is not None
+            ):
+                self._runner.manual_incline_change(status.target_inclination_pct)
+
+    @callback
+    def observe_link(self, connected: bool) -> None:
+        """The Bluetooth link went down or came back."""
+        if connected:
+            if self.snapshot is not None and self.snapshot.belt_stop_failed:
+                # The stop could not be sent while the link was down: send it once the
+                # treadmill shows its belt still runs.
+                self._stop_belt_when_back = True
+            return
+        if self._guard is not None:
+            self._judge(self._guard.observe_link(False, self._clock.monotonic()))
+
+    async def _async_stop_belt(self) -> None:
+        try:
+            await self._treadmill.stop()
+        except Exception:
+            _LOGGER.exception("Stopping the belt after the link came back failed")
+
+    def _watch_linked_sensors(self) -> None:
+        options = self._coordinator.options
+        now = self._clock.monotonic()
+        guard = self._guard
+        assert guard is not None
+        if options.heart_rate_entity:
+            guard.observe_heart_rate(
+                _heart_rate(self._hass.states.get(options.heart_rate_entity)),
+                HeartRateSource.SENSOR,
+                now,
+            )
+            self._unsubscribe_sensors.append(
+                async_track_state_change_event(
+                    self._hass, options.heart_rate_entity, self._handle_heart_rate_sensor
+                )
+            )
+        if options.presence_entity:
+            guard.observe_presence(_present(self._hass.states.get(options.presence_entity)), now)
+            self._unsubscribe_sensors.append(
+                async_track_state_change_event(
+                    self._hass, options.presence_entity, self._handle_presence_sensor
+                )
+            )
+
+    @callback
+    def _handle_heart_rate_sensor(self, event: Event[EventStateChangedData]) -> None:
+        if self._guard is not None:
+            self._judge(
+                self._guard.observe_heart_rate(
+                    _heart_rate(event.data["new_state"]),
+                    HeartRateSource.SENSOR,
+                    self._clock.monotonic(),
+                )
+            )
+
+    @callback
+    def _handle_presence_sensor(self, event: Event[EventStateChangedData]) -> None:
+        if self._guard is not None:
+            self._judge(
+                self._guard.observe_presence(
+                    _present(event.data["new_state"]), self._clock.monotonic()
+                )
+            )
+
+    # The program's life --------------------------------------------------------------------
+
+    async def _async_run(self, runner: ProgramRunner) -> None:
+        try:
+            final = await runner.run()
+        finally:
+            self._stop_watching()
+        _LOGGER.info(
+            "%s: program %s%s",
+            self._coordinator.config_entry.title,
+            final.phase.value,
+            f" ({final.abort_reason.value})" if final.abort_reason else "",
+        )
+
+    @callback
+    def _handle_snapshot(self, snapshot: RunnerSnapshot) -> None:
+        previous = self.snapshot
+        self.snapshot = snapshot
+        guard = self._guard
+        if guard is not None:
+            now = self._clock.monotonic()
+            if snapshot.belt_running and not guard.active:
+                self._judge(guard.belt_started(now))
+            elif not snapshot.belt_running and guard.active:
+                guard.belt_stopped(now)
+            self._schedule_deadline()
+        if (
+            snapshot.phase is Phase.ABORTED
+            and snapshot.abort_reason is not None
+            and (previous is None or previous.phase is not Phase.ABORTED)
+        ):
+            self._announce(
+                SafetyStop(
+                    snapshot.abort_reason,
+                    previous.phase if previous is not None else None,
+                    self._coordinator.data.speed_kmh,
+                    dt_util.utcnow(),
+                )
+            )
+        self._notify()
+
+    @callback
+    def _judge(self, reason: SafetyReason | None) -> None:
+        """Stop at once when the guard found a reason."""
+        runner = self._runner
+        if reason is None or runner is None or not self.running:
+            return
+        _LOGGER.warning("%s: safety stop (%s)", self._coordinator.config_entry.title, reason.value)
+        # Started eagerly: the stop is written before this callback returns to the loop.
+        self._hass.async_create_task(runner.abort(reason), eager_start=True)
+
+    @callback
+    def _schedule_deadline(self) -> None:
+        if self._cancel_deadline is not None:
+            self._cancel_deadline()
+            self._cancel_deadline = None
+        if self._guard is None or (deadline := self._guard.next_deadline()) is None:
+            return
+        self._cancel_deadline = async_call_later(
+            self._hass, max(0.0, deadline - self._clock.monotonic()), self._handle_deadline
+        )
+
+    @callback
+    def _handle_deadline(self, _now: datetime) -> None:
+        self._cancel_deadline = None
+        if self._guard is not None:
+            self._judge(self._guard.check(self._clock.monotonic()))
+            self._schedule_deadline()
+
+    def _stop_watching(self) -> None:
+        for unsubscribe in self._unsubscribe_sensors:
+            unsubscribe()
+        self._unsubscribe_sensors.clear()
+        if self._cancel_deadline is not None:
+            self._cancel_deadline()
+            self._cancel_deadline = None
+
+    @callback
+    def _announce(self, stop: SafetyStop) -> None:
+        self.last_safety_stop = stop
+        device = dr.async_get(self._hass).async_get_device_by_connection(
+            (dr.CONNECTION_BLUETOOTH, self._coordinator.address),
+            self._coordinator.config_entry.entry_id,
+        )
+        self._hass.bus.async_fire(
+            EVENT_SAFETY_STOP,
+            {
+                "device_id": device.id if device else None,
+                "reason": stop.reason.value,
+                "phase": stop.phase.value if stop.phase else None,
+                "speed_kmh": stop.speed_kmh,
+            },
+        )
+        for listener in list(self._safety_stop_listeners):
+            listener(stop)
+
+    @callback
+    def _notify(self) -> None:
+        for listener in list(self._listeners):
+            listener()
+
+
+def _heart_rate(state: State | None) -> float | None:
+    if state is None or state.state in (STATE_UNAVAILABLE, STATE_UNKNOWN):
+        return None
+    try:
+        return float(state.state)
+    except ValueError:
+        return None
+
+
+def _present(state: State | None) -> bool | None:
+    if state is None or state.state in (STATE_UNAVAILABLE, STATE_UNKNOWN):
+        return None
+    return state.state == STATE_ON
