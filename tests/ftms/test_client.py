@@ -554,7 +554,7 @@ async def test_link_dropped_by_the_write_itself(
 
 
 async def test_speed_parameter_in_mph(
-    treadmill: SimulatedTreadmill, make_client: ClientFactory
+    treadmill: SimulatedTreadmill, make_client: ClientFactory, recorder: Recorder
 ) -> None:
     treadmill.misbehaviour.speed_parameter_mph = True
     plain: FtmsClient = await make_client()
@@ -568,6 +568,8 @@ async def test_speed_parameter_in_mph(
     await client.set_target_speed(8.0)
     assert treadmill.writes[-1].data == bytes.fromhex("02f101")  # 497 = 4.97 mph = 8.0 km/h
     assert treadmill.target_speed_kmh == 8.0
+    # The machine echoes the new target in mph (4.97); callers see km/h.
+    assert recorder.statuses[-1].target_speed_kmh == 8.0
 
 
 @pytest.mark.parametrize(

@@ -15,15 +15,15 @@ How commands flow:
   writes another step after a stop. The worker takes the next command only once no stop waits
   for its response.
 - DeviceQuirks are applied here and nowhere else: ``_take_control_if_needed`` (Request Control
-  mode), ``_set_target_speed`` (start before speed), ``_start`` (wait for the belt) and the
-  speed encoding (mph).
+  mode), ``_set_target_speed`` (start before speed), ``_start`` (wait for the belt), the speed
+  encoding and the Target Speed Changed status (mph).
 - When the link drops, the running procedure, every queued command and every waiting response
   fail with FtmsNotConnectedError, and ``on_disconnect`` is called.
 """
 
 import asyncio
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 import logging
 from typing import TYPE_CHECKING, Any, Final
 
@@ -38,6 +38,7 @@ from .const import (
     FITNESS_MACHINE_FEATURE_UUID,
     FTMS_SERVICE_UUID,
     HARDWARE_REVISION_UUID,
+    KMH_PER_MPH,
     MACHINE_STATUS_UUID,
     MANUFACTURER_NAME_UUID,
     MODEL_NUMBER_UUID,
@@ -83,7 +84,7 @@ from .errors import (
     FtmsTimeoutError,
     control_error_for,
 )
-from .quirks import DeviceQuirks, RequestControlMode
+from .quirks import DeviceQuirks, RequestControlMode, SpeedUnit
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping
@@ -477,6 +478,11 @@ class FtmsClient:
             self._belt_halted = True
         elif status.started:
             self._belt_halted = False
+        if self._quirks.speed_unit is SpeedUnit.MPH and status.target_speed_kmh is not None:
+            # A machine that reads the speed parameter in mph echoes the new target in mph too.
+            status = replace(
+                status, target_speed_kmh=round(status.target_speed_kmh * KMH_PER_MPH, 2)
+            )
         self._call(self._on_machine_status, status)
 
     def _handle_training_status(self, _: BleakGATTCharacteristic, data: bytearray) -> None:
