@@ -1,4 +1,4 @@
-"""Buttons: start or resume, pause and stop the belt."""
+"""Buttons: start or resume, pause and stop the belt; confirm a turnaround; stop for pain."""
 
 from collections.abc import Callable, Coroutine, Hashable
 from dataclasses import dataclass
@@ -6,11 +6,14 @@ from typing import Any
 
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import RetroWalkConfigEntry
+from .const import DOMAIN
 from .coordinator import RetroWalkCoordinator
 from .entity import RetroWalkEntity
+from .program import SafetyReason
 
 # No limit here: the FTMS client serialises commands itself, and a stop must never wait for
 # another button's command to finish.
@@ -24,17 +27,14 @@ class RetroWalkButtonDescription(ButtonEntityDescription):
     press_fn: Callable[[RetroWalkCoordinator], Coroutine[Any, Any, None]]
 
 
-BUTTONS: tuple[RetroWalkButtonDescription, ...] = (
-    RetroWalkButtonDescription(
-        key="start", press_fn=lambda coordinator: coordinator.async_start_belt()
-    ),
-    RetroWalkButtonDescription(
-        key="pause", press_fn=lambda coordinator: coordinator.async_pause_belt()
-    ),
-    RetroWalkButtonDescription(
-        key="stop", press_fn=lambda coordinator: coordinator.async_stop_belt()
-    ),
-)
+async def _ready(coordinator: RetroWalkCoordinator) -> None:
+    """Confirm a turnaround: the program starts the belt again at its lowest speed."""
+    if not coordinator.program.ready():
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="not_waiting_for_ready",
+            translation_placeholders={"name": coordinator.config_entry.title},
+        )
 
 
 async def async_setup_entry(
@@ -65,3 +65,21 @@ class TreadmillButton(RetroWalkEntity, ButtonEntity):
     async def async_press(self) -> None:
         """Send the command to the treadmill."""
         await self.entity_description.press_fn(self.coordinator)
+
+
+BUTTONS: tuple[RetroWalkButtonDescription, ...] = (
+    RetroWalkButtonDescription(
+        key="start", press_fn=lambda coordinator: coordinator.async_start_belt()
+    ),
+    RetroWalkButtonDescription(
+        key="pause", press_fn=lambda coordinator: coordinator.async_pause_belt()
+    ),
+    RetroWalkButtonDescription(
+        key="stop", press_fn=lambda coordinator: coordinator.async_stop_belt()
+    ),
+    RetroWalkButtonDescription(key="ready", press_fn=_ready),
+    RetroWalkButtonDescription(
+        key="pain_stop",
+        press_fn=lambda coordinator: coordinator.async_stop_belt(SafetyReason.PAIN_STOP),
+    ),
+)

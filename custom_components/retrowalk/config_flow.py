@@ -7,7 +7,12 @@ from typing import TYPE_CHECKING, Any, override
 
 from homeassistant.components import bluetooth
 from homeassistant.components.bluetooth import BluetoothServiceInfoBleak
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlow
+from homeassistant.config_entries import (
+    ConfigEntryState,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlow,
+)
 from homeassistant.const import CONF_ADDRESS, CONF_NAME
 from homeassistant.core import HomeAssistant, callback
 import probatio
@@ -77,6 +82,23 @@ async def async_probe_treadmill(
         title=treadmill_title(info, advertised_name or ble_device.name),
         device_information=info,
     )
+
+
+async def async_read_configured_treadmill(
+    hass: HomeAssistant, entry: RetroWalkConfigEntry
+) -> ProbedTreadmill:
+    """What a configured treadmill says it is now.
+
+    A treadmill takes one connection at a time, so while the entry holds it no test connection
+    can be made; the held connection read Device Information when it was established.
+    """
+    if entry.state is ConfigEntryState.LOADED and entry.runtime_data.connected:
+        info = entry.runtime_data.device_information
+        assert info is not None  # Read on connecting.
+        return ProbedTreadmill(
+            title=treadmill_title(info, entry.data.get(CONF_NAME)), device_information=info
+        )
+    return await async_probe_treadmill(hass, entry.data[CONF_ADDRESS], None)
 
 
 class RetroWalkConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -180,12 +202,12 @@ class RetroWalkConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Connect again and refresh what the treadmill says it is (after a firmware update)."""
-        entry = self._get_reconfigure_entry()
+        entry: RetroWalkConfigEntry = self._get_reconfigure_entry()
         address: str = entry.data[CONF_ADDRESS]
         errors: dict[str, str] = {}
         if user_input is not None:
             try:
-                probed = await async_probe_treadmill(self.hass, address, None)
+                probed = await async_read_configured_treadmill(self.hass, entry)
             except TreadmillNotFound:
                 errors["base"] = "not_found"
             except CONNECT_ERRORS as err:

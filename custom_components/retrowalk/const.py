@@ -12,8 +12,10 @@ EVENT_SAFETY_STOP: Final = "retrowalk_safety_stop"
 PLATFORMS: Final = [
     Platform.BINARY_SENSOR,
     Platform.BUTTON,
+    Platform.EVENT,
     Platform.NUMBER,
     Platform.SENSOR,
+    Platform.SWITCH,
 ]
 
 # How long a configuration-flow probe may take: connect, read, disconnect.

@@ -53,6 +53,9 @@ class RetroWalkEntity(CoordinatorEntity[RetroWalkCoordinator]):
         await super().async_added_to_hass()
         self._last_shown = self._current_shown()
         self.async_on_remove(self._cancel_pending_write)
+        self.async_on_remove(
+            self.coordinator.program.async_add_listener(self._handle_coordinator_update)
+        )
 
     def _current_shown(self) -> Hashable:
         available = self.available

@@ -141,6 +141,12 @@ class ProgramController:
         """Whether a program is under way (not finished or aborted)."""
         return self.snapshot is not None and not self.snapshot.ended
 
+    def live_snapshot(self) -> RunnerSnapshot | None:
+        """The program's state now (times remaining counted to this moment)."""
+        if self._runner is not None and self.running:
+            return self._runner.snapshot()
+        return self.snapshot
+
     @callback
     def async_add_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
         """Call ``listener`` whenever the program's state changes."""

@@ -27,6 +27,7 @@ from .const import SLOW_COUNTER_WRITE_INTERVAL
 from .coordinator import RetroWalkCoordinator, TreadmillSnapshot
 from .entity import RetroWalkEntity
 from .ftms import MachineFeatures, MachineStatus, MachineStatusOp
+from .program import Phase, RunnerSnapshot, WalkingDirection
 
 # Entities only read the coordinator's data; the coordinator serialises everything else.
 PARALLEL_UPDATES = 0
@@ -220,6 +221,106 @@ SENSORS: tuple[RetroWalkSensorDescription, ...] = (
     ),
 )
 
+PROGRAM_PHASE_IDLE = "idle"
+
+
+def _program_snapshot(coordinator: RetroWalkCoordinator) -> RunnerSnapshot | None:
+    return coordinator.program.live_snapshot()
+
+
+def _running(coordinator: RetroWalkCoordinator) -> RunnerSnapshot | None:
+    snapshot = coordinator.program.live_snapshot()
+    return snapshot if snapshot is not None and not snapshot.ended else None
+
+
+def _program_phase(coordinator: RetroWalkCoordinator) -> StateType:
+    snapshot = _program_snapshot(coordinator)
+    return PROGRAM_PHASE_IDLE if snapshot is None else snapshot.phase.value
+
+
+def _program_remaining(coordinator: RetroWalkCoordinator) -> StateType:
+    snapshot = _running(coordinator)
+    return None if snapshot is None else round(snapshot.program_remaining_s)
+
+
+def _segment_remaining(coordinator: RetroWalkCoordinator) -> StateType:
+    snapshot = _running(coordinator)
+    if snapshot is None or snapshot.segment_remaining_s is None:
+        return None
+    return round(snapshot.segment_remaining_s)
+
+
+def _program_speed(coordinator: RetroWalkCoordinator) -> StateType:
+    snapshot = _running(coordinator)
+    return None if snapshot is None else snapshot.speed_kmh
+
+
+def _program_incline(coordinator: RetroWalkCoordinator) -> StateType:
+    snapshot = _running(coordinator)
+    return None if snapshot is None else snapshot.incline_pct
+
+
+def _walking_direction(coordinator: RetroWalkCoordinator) -> StateType:
+    snapshot = _running(coordinator)
+    if snapshot is None or snapshot.direction is None:
+        return None
+    return snapshot.direction.value
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProgramSensorDescription(SensorEntityDescription):
+    """How one sensor reads the program's state."""
+
+    value_fn: Callable[[RetroWalkCoordinator], StateType]
+    slow_counter: bool = False
+
+
+PROGRAM_SENSORS: tuple[ProgramSensorDescription, ...] = (
+    ProgramSensorDescription(
+        key="program_phase",
+        device_class=SensorDeviceClass.ENUM,
+        options=[PROGRAM_PHASE_IDLE, *(phase.value for phase in Phase)],
+        value_fn=_program_phase,
+    ),
+    ProgramSensorDescription(
+        key="program_time_remaining",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.SECONDS,
+        suggested_unit_of_measurement=UnitOfTime.MINUTES,
+        suggested_display_precision=1,
+        value_fn=_program_remaining,
+        slow_counter=True,
+    ),
+    ProgramSensorDescription(
+        key="segment_time_remaining",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.SECONDS,
+        suggested_unit_of_measurement=UnitOfTime.MINUTES,
+        suggested_display_precision=1,
+        value_fn=_segment_remaining,
+        slow_counter=True,
+    ),
+    ProgramSensorDescription(
+        key="program_target_speed",
+        device_class=SensorDeviceClass.SPEED,
+        native_unit_of_measurement=UnitOfSpeed.KILOMETERS_PER_HOUR,
+        suggested_display_precision=1,
+        value_fn=_program_speed,
+    ),
+    ProgramSensorDescription(
+        key="program_target_incline",
+        native_unit_of_measurement=UnitOfRatio.PERCENTAGE,
+        suggested_display_precision=1,
+        value_fn=_program_incline,
+    ),
+    ProgramSensorDescription(
+        key="walking_direction",
+        device_class=SensorDeviceClass.ENUM,
+        options=[direction.value for direction in WalkingDirection],
+        value_fn=_walking_direction,
+    ),
+)
+
 SIGNAL_SENSOR = SensorEntityDescription(
     key="signal_strength",
     device_class=SensorDeviceClass.SIGNAL_STRENGTH,
@@ -243,6 +344,7 @@ async def async_setup_entry(
         for description in SENSORS
         if features is None or description.supported_fn(features)
     ]
+    entities.extend(ProgramSensor(coordinator, description) for description in PROGRAM_SENSORS)
     entities.append(SignalStrengthSensor(coordinator, SIGNAL_SENSOR))
     async_add_entities(entities)
 
@@ -269,6 +371,30 @@ class TreadmillSensor(RetroWalkEntity, SensorEntity):
     def native_value(self) -> StateType:
         """The value shown."""
         return self.entity_description.value_fn(self.coordinator.data)
+
+
+class ProgramSensor(RetroWalkEntity, SensorEntity):
+    """What the retro-walking program is doing."""
+
+    entity_description: ProgramSensorDescription
+
+    def __init__(
+        self, coordinator: RetroWalkCoordinator, description: ProgramSensorDescription
+    ) -> None:
+        """Describe the sensor."""
+        super().__init__(coordinator, description.key)
+        self.entity_description = description
+        if description.slow_counter:
+            self._write_interval = SLOW_COUNTER_WRITE_INTERVAL
+
+    def shown_state(self) -> Hashable:
+        """The value shown."""
+        return self.entity_description.value_fn(self.coordinator)
+
+    @property
+    def native_value(self) -> StateType:
+        """The value shown."""
+        return self.entity_description.value_fn(self.coordinator)
 
 
 class SignalStrengthSensor(RetroWalkEntity, SensorEntity):

@@ -59,11 +59,6 @@ class RampSettings:
         return cls(speed_step_kmh=0.1 * KMH_PER_MPH)
 
 
-def ticks_to_reach(current: float, goal: float, step: float) -> int:
-    """Return how many ticks of ``step`` a ramp from ``current`` to ``goal`` needs."""
-    return max(0, math.ceil(abs(goal - current) / step - _EPSILON))
-
-
 Snap = Callable[[float, Rounding], float]
 """Put a value on the device grid within the allowed bounds, rounding as asked."""
 

@@ -35,18 +35,18 @@ import logging
 import math
 from typing import Final
 
+from .axis import RampAxis, same
 from .clock import Clock
 from .limits import (
     DEFAULT_LIMITS,
     MAX_PAUSE_S,
     MAX_SPEED_STEP_KMH,
     DeviceLimits,
-    Rounding,
     SafetyLimits,
     check_device,
 )
 from .plan import MOVING_PHASES, TERMINAL_PHASES, Phase, Plan, Segment, WalkingDirection
-from .ramp import RampSettings, ramp_step, ticks_to_reach
+from .ramp import RampSettings
 from .safety import SafetyReason
 from .state import CommandKind, CommandRecord, RunnerSnapshot
 from .treadmill import TreadmillControl
@@ -81,10 +81,6 @@ class _Step:
 @dataclass(frozen=True, slots=True)
 class _Wait:
     until: float
-
-
-def _same(a: float, b: float) -> bool:
-    return math.isclose(a, b, abs_tol=_EPSILON)
 
 
 class ProgramRunner:
@@ -133,27 +129,33 @@ class ProgramRunner:
         self._segment_entered_at = 0.0
         self._ending = False
 
-        self._speed = 0.0
-        self._speed_ideal = 0.0
-        self._speed_ceiling = limits.forward_speed_kmh
+        self._speed = RampAxis(
+            CommandKind.SPEED,
+            device.speed,
+            step=ramp.speed_step_kmh,
+            interval_s=ramp.speed_interval_s,
+            lower=self._lowest_speed,
+            upper=limits.forward_speed_kmh,
+            value=0.0,
+            max_jump=MAX_SPEED_STEP_KMH,
+        )
         self._speed_goal = 0.0
         self._manual_speed: float | None = None
-        self._speed_slot: float | None = None
-        self._last_speed_sent: float | None = None
         self._speed_changed_at = 0.0
-        self._speed_generation = 0
 
-        self._incline: float | None = None
+        self._incline: RampAxis | None = None
         if device.incline is not None:
-            if not math.isfinite(initial_incline_pct):
-                initial_incline_pct = 0.0
-            self._incline = initial_incline_pct
-        self._incline_ideal = initial_incline_pct
+            self._incline = RampAxis(
+                CommandKind.INCLINE,
+                device.incline,
+                step=ramp.incline_step_pct,
+                interval_s=ramp.incline_interval_s,
+                lower=0.0,
+                upper=limits.incline_pct,
+                value=initial_incline_pct if math.isfinite(initial_incline_pct) else 0.0,
+            )
         self._incline_goal: float | None = None
         self._manual_incline: float | None = None
-        self._incline_slot: float | None = None
-        self._last_incline_sent: float | None = None
-        self._incline_generation = 0
 
         self._pause_requested = False
         self._resume_requested = False
@@ -223,8 +225,8 @@ class ProgramRunner:
             elapsed_s=program_time,
             program_remaining_s=program_remaining,
             segment_remaining_s=segment_remaining,
-            speed_kmh=self._speed if self._belt_running else 0.0,
-            incline_pct=self._incline,
+            speed_kmh=self._speed.value if self._belt_running else 0.0,
+            incline_pct=self._incline.value if self._incline is not None else None,
             segment_speed_kmh=speed_goal,
             segment_incline_pct=incline_goal,
             belt_running=self._belt_running,
@@ -359,19 +361,11 @@ class ProgramRunner:
         Ignored (returns False) while the belt stands, for non-positive values, and for the
         value the runner itself last sent (an echo of its own command is not a change).
         """
-        if (
-            self._phase not in MOVING_PHASES
-            or not self._belt_running
-            or not math.isfinite(kmh)
-            or kmh <= 0
-            or _same(kmh, self._speed)
-        ):
+        if not self._accepts_by_hand(self._speed, kmh) or kmh <= 0:
             return False
-        self._speed = self._speed_ideal = kmh
+        self._speed.set_by_hand(kmh)
         self._manual_speed = kmh
-        self._speed_slot = None
         self._speed_changed_at = self._clock.monotonic()
-        self._speed_generation += 1
         self._wake.set()
         self._notify()
         return True
@@ -381,21 +375,21 @@ class ProgramRunner:
 
         Ignored (returns False) as :meth:`manual_speed_change`, and without incline support.
         """
-        if (
-            self._incline is None
-            or self._phase not in MOVING_PHASES
-            or not self._belt_running
-            or not math.isfinite(pct)
-            or _same(pct, self._incline)
-        ):
+        if self._incline is None or not self._accepts_by_hand(self._incline, pct):
             return False
-        self._incline = self._incline_ideal = pct
+        self._incline.set_by_hand(pct)
         self._manual_incline = pct
-        self._incline_slot = None
-        self._incline_generation += 1
         self._wake.set()
         self._notify()
         return True
+
+    def _accepts_by_hand(self, axis: RampAxis, value: float) -> bool:
+        return (
+            self._phase in MOVING_PHASES
+            and self._belt_running
+            and math.isfinite(value)
+            and not same(value, axis.value)
+        )
 
     # ----------------------------------------------------------------- the program
 
@@ -473,18 +467,18 @@ class ProgramRunner:
     async def _start_belt(self) -> None:
         """Start the belt at the lowest speed; ramps begin from there."""
         self._mark_moving(self._clock.monotonic())
-        self._speed = self._speed_ideal = self._lowest_speed
-        self._speed_slot = self._incline_slot = None
+        self._speed.restart(self._lowest_speed)
+        if self._incline is not None:
+            self._incline.slot = None
         self._notify()
         await self._send(CommandKind.START)
         record = await self._send(CommandKind.SPEED, self._lowest_speed)
-        self._last_speed_sent = self._speed_changed_at = record.sent_at
+        self._speed.last_sent = self._speed_changed_at = record.sent_at
 
     async def _halt_belt(self, kind: CommandKind) -> None:
         # The state says "stopped" before the command goes out, so that the machine's
         # "stopped" status answering our own command never looks like a stop on the console.
         self._mark_stopped(self._clock.monotonic())
-        self._speed_slot = self._incline_slot = None
         self._notify()
         await self._send(kind)
 
@@ -523,8 +517,9 @@ class ProgramRunner:
         self._index = index
         self._segment = segment
         self._phase = segment.phase
-        self._speed_ceiling = self._limits.speed_limit_kmh(segment.direction)
-        self._speed_goal = self._device.fit_speed(segment.target_speed_kmh, self._speed_ceiling)
+        ceiling = self._limits.speed_limit_kmh(segment.direction)
+        self._speed.upper = ceiling
+        self._speed_goal = self._device.fit_speed(segment.target_speed_kmh, ceiling)
         self._incline_goal = self._device.fit_incline(
             segment.target_incline_pct, self._limits.incline_pct
         )
@@ -543,171 +538,90 @@ class ProgramRunner:
         incline = self._incline_goal if self._manual_incline is None else self._manual_incline
         return speed, incline
 
-    def _step_period(self, interval: float) -> float:
-        """The time one step really takes: a device slower than the interval skips slots."""
-        slots = max(1, math.ceil(self._slowest_command_s / interval - _EPSILON))
-        return slots * interval
-
     def _ramp_down_time(self) -> float:
-        """A generous estimate of the time to reach level and the lowest speed."""
-        ramp = self._ramp
-        speed_period = self._step_period(ramp.speed_interval_s)
-        seconds = speed_period  # margin for the first step's spacing
+        """The time to reach level and the lowest speed, with room for one more step up.
+
+        Counted in ticks of each ramp (silent ones too) at the pace the device allows, plus
+        one tick and one command of headroom: a step up taken now must still leave time to
+        come down before the segment ends.
+        """
+        latency = self._slowest_command_s
+        speed_period = self._speed.period(latency)
+        seconds = self._speed.ticks_to(self._lowest_speed) * speed_period
+        headroom = speed_period
         if self._incline is not None and self._incline_floor is not None:
-            incline_ticks = ticks_to_reach(
-                max(self._incline, self._incline_floor), self._incline_floor, ramp.incline_step_pct
-            )
-            seconds += incline_ticks * self._step_period(ramp.incline_interval_s)
-        speed_ticks = ticks_to_reach(self._speed, self._lowest_speed, ramp.speed_step_kmh)
-        return seconds + speed_ticks * speed_period
+            incline_period = self._incline.period(latency)
+            if self._incline.value > self._incline_floor:
+                seconds += self._incline.ticks_to(self._incline_floor) * incline_period
+            headroom = max(headroom, incline_period)
+        return seconds + headroom + 2 * latency
 
     def _decide(self, now: float, *, stop_after: bool) -> _Step | _Wait | None:
         """Return the step due now, how long to wait, or None when the segment is done."""
         remaining = self._segment_end_s - self._program_time(now)
         if not stop_after and not self._stop_requested and remaining <= 0:
             return None
-        if not self._ending and (
-            self._stop_requested or (stop_after and remaining <= self._ramp_down_time())
-        ):
-            self._ending = True
-            self._notify()
         segment_wake = now + remaining
         if stop_after and not self._ending:
-            segment_wake -= self._ramp_down_time()
+            ramp_down = self._ramp_down_time()
+            if self._stop_requested or remaining <= ramp_down:
+                self._ending = True
+                self._notify()
+            segment_wake -= ramp_down
+        elif self._stop_requested and not self._ending:
+            self._ending = True
+            self._notify()
         speed_goal, incline_goal = self._goals()
-        due: float | None = None
-        kind = CommandKind.SPEED
+        incline = self._incline
+        step: _Step | None = None
         if (
-            self._incline is not None
+            incline is not None
             and incline_goal is not None
-            and self._incline > incline_goal + _EPSILON
+            and incline.value > incline_goal + _EPSILON
         ):
-            kind, due = CommandKind.INCLINE, self._due(CommandKind.INCLINE, now)
-        elif not _same(self._speed, speed_goal):
-            due = self._due(CommandKind.SPEED, now)
+            step = _Step(CommandKind.INCLINE, incline.due(now, self._speed))
+        elif not same(self._speed.value, speed_goal):
+            step = _Step(CommandKind.SPEED, self._speed.due(now, incline))
         elif (
-            self._incline is not None
+            incline is not None
             and incline_goal is not None
             and not self._ending
-            and self._incline < incline_goal - _EPSILON
+            and incline.value < incline_goal - _EPSILON
         ):
             assert self._segment is not None
             held_since = max(self._speed_changed_at, self._segment_entered_at)
-            kind = CommandKind.INCLINE
-            due = max(self._due(kind, now), held_since + self._segment.incline_after_s)
-        if due is not None:
-            if due <= now:
-                return _Step(kind, due)
-            return _Wait(due if self._ending else min(due, segment_wake))
-        self._speed_slot = self._incline_slot = None
+            due = max(incline.due(now, self._speed), held_since + self._segment.incline_after_s)
+            step = _Step(CommandKind.INCLINE, due)
+        if step is not None:
+            if step.due <= now:
+                return step
+            return _Wait(step.due if self._ending else min(step.due, segment_wake))
+        self._speed.slot = None
+        if incline is not None:
+            incline.slot = None
         if self._ending and (self._stop_requested or remaining <= 0):
             return None
         return _Wait(segment_wake)
 
-    def _due(self, kind: CommandKind, now: float) -> float:
-        """When the next step of ``kind`` may go out.
-
-        A step continues its ramp's grid of absolute deadlines; a new ramp starts now. Either
-        way it is at least one interval of its own kind after the last step of each kind.
-        """
-        if kind is CommandKind.SPEED:
-            slot, interval = self._speed_slot, self._ramp.speed_interval_s
-            last_same, last_other = self._last_speed_sent, self._last_incline_sent
-        else:
-            slot, interval = self._incline_slot, self._ramp.incline_interval_s
-            last_same, last_other = self._last_incline_sent, self._last_speed_sent
-        if slot is not None:
-            due = slot
-        else:
-            due = now
-            if last_same is not None:
-                due = max(due, last_same + interval)
-        if last_other is not None:
-            due = max(due, last_other + interval)
-        return due
-
-    @staticmethod
-    def _next_slot(due: float, interval: float, record: CommandRecord | None) -> float:
-        """The next deadline on the grid, skipping slots a slow command has made too close."""
-        slot = due + interval
-        if record is not None:
-            earliest = max(record.done_at, record.sent_at + interval / 2)
-            while slot < earliest:
-                slot += interval
-        return slot
-
-    def _snap_speed(self, kmh: float, rounding: Rounding) -> float:
-        # A faster speed set by hand stays the upper bound, so the way down from it is a ramp
-        # too rather than one jump to the limit.
-        snapped = self._device.speed.snap(
-            kmh,
-            lower=self._lowest_speed,
-            upper=max(self._speed_ceiling, self._speed),
-            rounding=rounding,
-        )
-        assert snapped is not None  # check_device guarantees a speed within the limits
-        return snapped
-
-    def _snap_incline(self, pct: float, rounding: Rounding) -> float:
-        assert self._device.incline is not None
-        assert self._incline is not None
-        snapped = self._device.incline.snap(
-            pct,
-            lower=min(0.0, self._incline),
-            upper=max(self._limits.incline_pct, self._incline),
-            rounding=rounding,
-        )
-        assert snapped is not None  # check_device guarantees an incline within the limits
-        return snapped
-
     async def _take_step(self, step: _Step) -> None:
         speed_goal, incline_goal = self._goals()
         if step.kind is CommandKind.SPEED:
-            result = ramp_step(
-                current=self._speed,
-                ideal=self._speed_ideal,
-                goal=speed_goal,
-                step=self._ramp.speed_step_kmh,
-                snap=self._snap_speed,
-                max_jump=MAX_SPEED_STEP_KMH,
-                lag_tolerance=self._device.speed.increment / 2,
-            )
-            self._speed_ideal = result.ideal
-            interval = self._ramp.speed_interval_s
-            if _same(result.value, self._speed):
-                self._speed_slot = self._next_slot(step.due, interval, None)
-                return
-            generation = self._speed_generation
-            self._speed = result.value
-            record = await self._send(CommandKind.SPEED, result.value, step.due)
-            self._last_speed_sent = record.sent_at
-            if generation == self._speed_generation:
-                self._speed_changed_at = record.sent_at
-                self._speed_slot = self._next_slot(step.due, interval, record)
+            axis, goal = self._speed, speed_goal
+        else:
+            assert self._incline is not None
+            assert incline_goal is not None
+            axis, goal = self._incline, incline_goal
+        result = axis.next_step(goal)
+        axis.ideal = result.ideal
+        if same(result.value, axis.value):
+            axis.skip(step.due)
             return
-        incline_range = self._device.incline
-        assert incline_range is not None
-        assert self._incline is not None
-        assert incline_goal is not None
-        result = ramp_step(
-            current=self._incline,
-            ideal=self._incline_ideal,
-            goal=incline_goal,
-            step=self._ramp.incline_step_pct,
-            snap=self._snap_incline,
-            lag_tolerance=incline_range.increment / 2,
-        )
-        self._incline_ideal = result.ideal
-        interval = self._ramp.incline_interval_s
-        if _same(result.value, self._incline):
-            self._incline_slot = self._next_slot(step.due, interval, None)
-            return
-        generation = self._incline_generation
-        self._incline = result.value
-        record = await self._send(CommandKind.INCLINE, result.value, step.due)
-        self._last_incline_sent = record.sent_at
-        if generation == self._incline_generation:
-            self._incline_slot = self._next_slot(step.due, interval, record)
+        generation = axis.generation
+        axis.value = result.value
+        record = await self._send(step.kind, result.value, step.due)
+        axis.stepped(step.due, record, generation)
+        if axis is self._speed and generation == axis.generation:
+            self._speed_changed_at = record.sent_at
 
     # ----------------------------------------------------------------- plumbing
 
