@@ -19,11 +19,6 @@ from retrowalk_sim import DEMO_PROFILE, SimulatedTreadmill, TreadmillProfile
 from retrowalk_sim.ha import SimulatedProxy, async_plug_in
 
 
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
-    """Let Home Assistant load custom_components/retrowalk."""
-
-
 @pytest.fixture
 def profile() -> TreadmillProfile:
     """The simulated treadmill's model; tests override it for other machines."""
@@ -72,7 +67,10 @@ def entry(treadmill: SimulatedTreadmill) -> MockConfigEntry:
 
 @pytest.fixture
 async def loaded_entry(
-    hass: HomeAssistant, proxy: SimulatedProxy, entry: MockConfigEntry
+    hass: HomeAssistant,
+    enable_custom_integrations: None,
+    proxy: SimulatedProxy,
+    entry: MockConfigEntry,
 ) -> AsyncIterator[MockConfigEntry]:
     """The treadmill added and connected."""
     entry.add_to_hass(hass)
