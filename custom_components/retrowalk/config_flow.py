@@ -214,12 +214,10 @@ class RetroWalkConfigFlow(ConfigFlow, domain=DOMAIN):
                 _LOGGER.debug("Test connection to %s failed: %s", address, err)
                 errors["base"] = "cannot_connect"
             else:
-                await self.async_set_unique_id(address)
-                self._abort_if_unique_id_mismatch()
-                # The entry's update listener reloads it, as its data changed.
+                # The title stays: the user may have renamed the treadmill. The entry's update
+                # listener reloads it when the Device Information changed.
                 return self.async_update_and_abort(
                     entry,
-                    title=probed.title,
                     data_updates={CONF_DEVICE_INFORMATION: asdict(probed.device_information)},
                 )
         return self.async_show_form(

@@ -494,7 +494,8 @@ async def test_reconfigure_connected_treadmill_refreshes_and_reloads(
     assert result["reason"] == "reconfigure_successful"
     await hass.async_block_till_done()
 
-    assert entry.title == DEMO_TITLE
+    # The user's title stays; what the treadmill says about itself is refreshed.
+    assert entry.title == "Treadmill"
     assert entry.data == expected_data(DEMO_PROFILE)
     assert entry.state is ConfigEntryState.LOADED
     assert entry.runtime_data is not coordinator
@@ -504,7 +505,7 @@ async def test_reconfigure_connected_treadmill_refreshes_and_reloads(
     )
     assert device is not None
     assert device.sw_version == "1.0.0"
-    assert device.name == DEMO_TITLE
+    assert device.name == "Treadmill"
 
 
 async def test_reconfigure_unchanged_treadmill_keeps_the_connection(
@@ -541,7 +542,7 @@ async def test_reconfigure_treadmill_not_connected_tests_a_connection(
 
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
-    assert entry.title == DEMO_TITLE
+    assert entry.title == "Treadmill"
     assert entry.data == expected_data(DEMO_PROFILE)
     assert not treadmill.is_connected
 
