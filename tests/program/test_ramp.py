@@ -6,7 +6,7 @@ import pytest
 
 from custom_components.retrowalk.program import ErrorCode, LimitError, RampSettings
 from custom_components.retrowalk.program.limits import DeviceRange, Rounding
-from custom_components.retrowalk.program.ramp import RampStep, ramp_step, ticks_to_reach
+from custom_components.retrowalk.program.ramp import RampStep, ramp_step
 
 GRID = DeviceRange(0.8, 16.0, 0.1)
 
@@ -54,20 +54,6 @@ def test_ramp_settings_reject_steep_or_hurried_ramps(
 
 def test_the_largest_speed_step_is_allowed() -> None:
     assert RampSettings(speed_step_kmh=0.5).speed_step_kmh == 0.5
-
-
-@pytest.mark.parametrize(
-    ("current", "goal", "step", "ticks"),
-    [
-        (0.8, 1.6, 0.1, 8),
-        (1.6, 0.8, 0.1, 8),
-        (0.8, 0.8, 0.1, 0),
-        (0.8, 1.6, 0.1609344, 5),
-        (0.0, 3.0, 0.5, 6),
-    ],
-)
-def test_ticks_to_reach(current: float, goal: float, step: float, ticks: int) -> None:
-    assert ticks_to_reach(current, goal, step) == ticks
 
 
 def test_a_ramp_steps_by_one_increment_toward_the_goal() -> None:

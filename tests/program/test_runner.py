@@ -2,6 +2,7 @@
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+import itertools
 
 import pytest
 
@@ -30,7 +31,6 @@ from .conftest import make_device
 from .fakes import (
     Call,
     RecordingTreadmill,
-    TreadmillFailure,
     assert_commands_follow_the_rules,
     belt_runs,
     drive,
@@ -88,8 +88,9 @@ async def test_a_backward_program_step_by_step(
     ramp_up = [("speed", round(0.8 + 0.1 * k, 1), 2.0 * k) for k in range(17)]
     incline_up = [("incline", 0.5 * k, 147.0 + 5 * k) for k in range(1, 5)]
     # The ramp down starts early enough to reach level and the lowest speed by the end.
-    incline_down = [("incline", 2.0 - 0.5 * k, 241.0 + 5 * k) for k in range(1, 5)]
-    speed_down = [("speed", round(2.4 - 0.1 * k, 1), 261.0 + 2 * k) for k in range(1, 17)]
+    # Planned: 4 incline ticks of 5 s, 16 speed ticks of 2 s and 5 s of headroom.
+    incline_down = [("incline", 2.0 - 0.5 * k, 238.0 + 5 * k) for k in range(1, 5)]
+    speed_down = [("speed", round(2.4 - 0.1 * k, 1), 258.0 + 2 * k) for k in range(1, 17)]
     assert [(c.kind, c.value, c.at) for c in treadmill.calls] == [
         ("start", None, 0.0),
         *ramp_up,
@@ -260,7 +261,7 @@ async def test_turnaround_stops_the_belt_and_waits_for_ready(
 ) -> None:
     plan = plan_for_level(Level.BEGINNER, device=device)
     runner = ProgramRunner(plan, treadmill, clock, device=device)
-    task = await start(runner)
+    await start(runner)
     assert not runner.ready()  # nothing to confirm while walking
     await clock.advance_to(180.0)
     snapshot = runner.snapshot()
@@ -308,7 +309,7 @@ async def test_ready_is_not_taken_before_the_belt_has_stopped(
 ) -> None:
     plan = plan_for_level(Level.BEGINNER, device=device)
     runner = ProgramRunner(plan, treadmill, clock, device=device)
-    task = await start(runner)
+    await start(runner)
     await clock.advance_to(170.0)  # ramping down for the turnaround
     assert not runner.ready()
     await clock.advance_to(200.0)
@@ -402,7 +403,7 @@ async def test_pause_is_refused_while_the_belt_stands(
     runner = ProgramRunner(plan, treadmill, clock, device=device)
     assert not runner.pause()  # not started
     assert not runner.resume()
-    task = await start(runner)
+    await start(runner)
     await clock.advance_to(190.0)  # waiting at the turnaround
     assert not runner.pause()
 
@@ -415,7 +416,7 @@ async def test_pause_at_the_end_of_a_segment_still_turns_around(
 ) -> None:
     plan = plan_for_level(Level.BEGINNER, device=device)
     runner = ProgramRunner(plan, treadmill, clock, device=device)
-    task = await start(runner)
+    await start(runner)
     await clock.advance_to(170.0)  # ramping down for the turnaround
     assert runner.pause()
     await clock.advance_to(200.0)
@@ -487,7 +488,7 @@ async def test_a_speed_by_hand_above_the_limit_comes_down_in_steps(
     final = await drive_task(task, clock)
     assert final.phase is Phase.FINISHED
     down = [4.5, *(c.value for c in treadmill.calls if c.at >= 60.0 and c.kind == "speed")]
-    assert all(0 < a - b <= 0.5 + 1e-9 for a, b in zip(down, down[1:], strict=False))
+    assert all(0 < a - b <= 0.5 + 1e-9 for a, b in itertools.pairwise(down))
 
 
 async def test_the_next_segment_has_its_own_targets_again(
@@ -541,7 +542,7 @@ async def test_a_speed_by_hand_delays_the_incline(
     start: Launch,
 ) -> None:
     runner = ProgramRunner(backward_only(device), treadmill, clock, device=device)
-    task = await start(runner)
+    await start(runner)
     await clock.advance_to(100.0)
     assert runner.manual_speed_change(2.0)
     await clock.advance_to(219.0)
@@ -559,7 +560,7 @@ async def test_changes_by_hand_that_are_not_changes_are_ignored(
     runner = ProgramRunner(backward_only(device), treadmill, clock, device=device)
     assert not runner.manual_speed_change(2.0)  # belt not running
     assert not runner.manual_incline_change(1.0)
-    task = await start(runner)
+    await start(runner)
     await clock.advance_to(50.0)
     assert not runner.manual_speed_change(2.4)  # the echo of the runner's own target
     assert not runner.manual_speed_change(0.0)
@@ -579,7 +580,7 @@ async def test_a_change_by_hand_while_a_command_is_under_way_wins(
 ) -> None:
     treadmill = RecordingTreadmill(clock, latency_s=0.5)
     runner = ProgramRunner(backward_only(device, incline=0), treadmill, clock, device=device)
-    task = await start(runner)
+    await start(runner)
     await clock.advance_to(10.7)  # the 1.3 km/h step is under way (steps from 0.5 s on)
     assert treadmill.calls[-1] == Call("speed", 1.3, 10.5)
     assert runner.manual_speed_change(1.0)
@@ -595,7 +596,7 @@ async def test_an_incline_by_hand_while_a_command_is_under_way_wins(
 ) -> None:
     treadmill = RecordingTreadmill(clock, latency_s=0.5)
     runner = ProgramRunner(backward_only(device), treadmill, clock, device=device)
-    task = await start(runner)
+    await start(runner)
     await clock.advance_to(157.7)
     assert treadmill.calls[-1] == Call("incline", 1.0, 157.5)
     assert runner.manual_incline_change(0.5)
@@ -624,7 +625,7 @@ async def test_slow_commands_do_not_shift_the_steps_or_stretch_the_program(
     # Within one ramp the steps stay exactly 2 s apart, although each takes 0.2 s.
     first_run = belt_runs(treadmill.calls)[0]
     ramp_up = [c.at for c in first_run if c.kind == "speed"][:10]
-    assert [round(b - a, 9) for a, b in zip(ramp_up, ramp_up[1:], strict=False)] == [2.0] * 9
+    assert [round(b - a, 9) for a, b in itertools.pairwise(ramp_up)] == [2.0] * 9
     # The walking time is the plan's; the wall time adds only the two waits for "ready"
     # and the commands sent while the belt stood (pause and its start again).
     assert final.elapsed_s == pytest.approx(plan.total_duration_s)
@@ -643,7 +644,7 @@ async def test_a_device_slower_than_the_interval_gets_fewer_steps_not_crammed_on
     steps = [r for r in runner.commands if r.due is not None]
     # Each step goes out on time, on the grid of 2 s slots, every other slot.
     assert all(r.lateness_s == 0.0 for r in steps)
-    spacing = {round(b.sent_at - a.sent_at, 9) for a, b in zip(steps, steps[1:], strict=False)}
+    spacing = {round(b.sent_at - a.sent_at, 9) for a, b in itertools.pairwise(steps)}
     assert min(spacing) >= 4.0
     assert final.elapsed_s == 300.0
 
@@ -818,22 +819,25 @@ async def test_an_abort_from_inside_a_command_ends_the_program_there(
 
 
 async def test_an_abort_by_the_treadmill_itself_inside_a_command(
-    clock: VirtualClock, treadmill: RecordingTreadmill, device: DeviceLimits
+    clock: VirtualClock, device: DeviceLimits
 ) -> None:
-    runner = ProgramRunner(backward_only(device), treadmill, clock, device=device)
-
     class AbortingTreadmill(RecordingTreadmill):
+        """An adapter that learns, inside a command, that control was lost."""
+
+        runner: ProgramRunner | None = None
+
         async def set_target_speed(self, kmh: float) -> None:
             await super().set_target_speed(kmh)
-            if kmh == 1.5:
-                await runner.abort(SafetyReason.CONTROL_LOST)
+            if kmh == 1.5 and self.runner is not None:
+                await self.runner.abort(SafetyReason.CONTROL_LOST)
 
-    aborting = AbortingTreadmill(clock)
-    runner._treadmill = aborting  # noqa: SLF001 - the runner needs to exist for the closure
+    treadmill = AbortingTreadmill(clock)
+    runner = ProgramRunner(backward_only(device), treadmill, clock, device=device)
+    treadmill.runner = runner
     final = await drive(runner, clock)
     assert final.abort_reason is SafetyReason.CONTROL_LOST
-    assert aborting.kinds()[-1] == "stop"
-    assert aborting.values("speed")[-1] == 1.5
+    assert treadmill.kinds()[-1] == "stop"
+    assert treadmill.values("speed")[-1] == 1.5
 
 
 async def test_cancelling_the_run_stops_the_belt(

@@ -51,6 +51,7 @@ class RampAxis:
         self.ideal = value
         self.slot: float | None = None
         self.last_sent: float | None = None
+        self.last_done = 0.0
         self.generation = 0
 
     def restart(self, value: float) -> None:
@@ -89,34 +90,44 @@ class RampAxis:
             lag_tolerance=self.grid.increment / 2,
         )
 
-    def ticks_to(self, goal: float) -> int:
-        """How many ticks a ramp from here to ``goal`` takes (silent ticks included)."""
+    def ramp_time(self, goal: float, latency_s: float, *, start: RampStep | None = None) -> float:
+        """How long a ramp to ``goal`` takes, from here or from ``start``.
+
+        A tick that sends a value costs :meth:`period` (the device's answer may take longer
+        than the interval); a silent tick costs one interval.
+        """
         snap = self._snap()
-        value, ideal, ticks = self.value, self.ideal, 0
+        value, ideal = (self.value, self.ideal) if start is None else (start.value, start.ideal)
+        seconds, ticks = 0.0, 0
         while not same(value, goal) and ticks < _MAX_TICKS:
             result = self._step_from(value, ideal, goal, snap)
+            moved = not same(result.value, value)
+            seconds += self.period(latency_s) if moved else self.interval_s
             value, ideal, ticks = result.value, result.ideal, ticks + 1
-        return ticks
+        return seconds
 
     def period(self, latency_s: float) -> float:
         """The time one tick really takes: a device slower than the interval skips slots."""
         return self.interval_s * max(1, math.ceil(latency_s / self.interval_s - _EPSILON))
 
-    def due(self, now: float, other: RampAxis | None) -> float:
+    def due(self, now: float, other: RampAxis | None, not_before: float = 0.0) -> float:
         """When the next step may go out.
 
         A ramp under way keeps its grid of absolute deadlines; a new ramp starts now. Either
-        way a step is at least one interval of its own kind after the last step of each kind,
-        so speed and incline never change in the same step.
+        way a step is at least one interval of its own kind after the last step of each kind
+        (and after the other kind's answer), so speed and incline never change in the same
+        step, and not before ``not_before``. A grid those rules push back is given up: the
+        step that goes out later anchors a new one.
         """
-        if self.slot is not None:
-            due = self.slot
-        else:
-            due = now
-            if self.last_sent is not None:
-                due = max(due, self.last_sent + self.interval_s)
+        earliest = not_before
         if other is not None and other.last_sent is not None:
-            due = max(due, other.last_sent + self.interval_s)
+            earliest = max(earliest, other.last_sent + self.interval_s, other.last_done)
+        if self.slot is not None and self.slot >= earliest:
+            return self.slot
+        self.slot = None
+        due = max(now, earliest)
+        if self.last_sent is not None:
+            due = max(due, self.last_sent + self.interval_s)
         return due
 
     def skip(self, due: float) -> None:
@@ -130,6 +141,7 @@ class RampAxis:
         interval after the write: missed slots are skipped, never crammed in.
         """
         self.last_sent = record.sent_at
+        self.last_done = record.done_at
         if generation != self.generation:
             return
         slot = due + self.interval_s

@@ -46,7 +46,7 @@ from .limits import (
     check_device,
 )
 from .plan import MOVING_PHASES, TERMINAL_PHASES, Phase, Plan, Segment, WalkingDirection
-from .ramp import RampSettings
+from .ramp import RampSettings, RampStep
 from .safety import SafetyReason
 from .state import CommandKind, CommandRecord, RunnerSnapshot
 from .treadmill import TreadmillControl
@@ -58,6 +58,10 @@ _EPSILON: Final = 1e-6
 
 SnapshotListener = Callable[[RunnerSnapshot], None]
 CommandListener = Callable[[CommandRecord], None]
+
+
+def _at_least_epsilon(seconds: float) -> float:
+    return seconds if seconds > _EPSILON else 0.0
 
 
 class _ProgramEnded(Exception):
@@ -126,6 +130,8 @@ class ProgramRunner:
         self._moving_since = 0.0
         self._elapsed_before_s = 0.0
         self._segment_end_s = 0.0
+        self._run_end_s = 0.0
+        self._last_in_run = True
         self._segment_entered_at = 0.0
         self._ending = False
 
@@ -399,13 +405,12 @@ class ProgramRunner:
             if segment.is_turnaround:
                 ended_early = await self._turnaround(index, segment)
             else:
-                stop_after = index == len(segments) - 1 or segments[index + 1].is_turnaround
-                ended_early = await self._moving_segment(index, segment, stop_after=stop_after)
+                ended_early = await self._moving_segment(index, segment)
             if ended_early:
                 break
         await self._finish()
 
-    async def _moving_segment(self, index: int, segment: Segment, *, stop_after: bool) -> bool:
+    async def _moving_segment(self, index: int, segment: Segment) -> bool:
         """Walk one segment; return True when a graceful stop ended the program in it."""
         self._enter_moving_segment(index, segment)
         if self._stop_requested and not self._belt_running:
@@ -420,7 +425,7 @@ class ProgramRunner:
                     return True
                 continue
             now = self._clock.monotonic()
-            action = self._decide(now, stop_after=stop_after)
+            action = self._decide(now)
             if action is None:
                 return self._stop_requested
             if isinstance(action, _Step):
@@ -436,6 +441,9 @@ class ProgramRunner:
         self._notify()
         if self._belt_running:
             await self._halt_belt(CommandKind.PAUSE)
+        # A run that has turned back toward its stop stays turned back, through a pause too;
+        # the next run after the turnaround plans its ramps afresh.
+        self._ending = False
         self._pause_requested = False
         self._ready_confirmed = False
         self._ready_deadline = self._clock.monotonic() + self._limits.turnaround_wait_s
@@ -524,10 +532,18 @@ class ProgramRunner:
             segment.target_incline_pct, self._limits.incline_pct
         )
         self._manual_speed = self._manual_incline = None
-        self._ending = False
-        now = self._clock.monotonic()
-        self._segment_end_s = self._program_time(now) + segment.duration_s
-        self._segment_entered_at = now
+        # Segment ends are absolute points of program time (the plan's running total), so a
+        # command under way at a segment change does not push the later segments back.
+        segments = self._plan.segments
+        self._segment_end_s = self._plan.total_duration_s - self._plan.duration_after(index)
+        # The belt stops at the next turnaround or at the end: the ramp down may have to
+        # begin in an earlier segment of the same direction when the last one is short.
+        run_end = index
+        while run_end + 1 < len(segments) and not segments[run_end + 1].is_turnaround:
+            run_end += 1
+        self._run_end_s = self._plan.total_duration_s - self._plan.duration_after(run_end)
+        self._last_in_run = run_end == index
+        self._segment_entered_at = self._clock.monotonic()
         self._notify()
 
     def _goals(self) -> tuple[float, float | None]:
@@ -538,39 +554,58 @@ class ProgramRunner:
         incline = self._incline_goal if self._manual_incline is None else self._manual_incline
         return speed, incline
 
-    def _ramp_down_time(self) -> float:
-        """The time to reach level and the lowest speed, with room for one more step up.
+    def _ramp_down_time(self, after: _Step | None = None, result: RampStep | None = None) -> float:
+        """The time to reach level and the lowest speed and have the belt ready to stop.
 
-        Counted in ticks of each ramp (silent ones too) at the pace the device allows, plus
-        one tick and one command of headroom: a step up taken now must still leave time to
-        come down before the segment ends.
+        From the current values, or from those after the step ``after`` (whose outcome is
+        ``result``). Counted tick by tick at the pace the device allows, plus the wait for
+        the first tick and the answer to the last.
         """
         latency = self._slowest_command_s
-        speed_period = self._speed.period(latency)
-        seconds = self._speed.ticks_to(self._lowest_speed) * speed_period
-        headroom = speed_period
+        speed_start = result if after is not None and after.kind is CommandKind.SPEED else None
+        seconds = self._speed.ramp_time(self._lowest_speed, latency, start=speed_start)
+        first_tick = self._speed.period(latency)
         if self._incline is not None and self._incline_floor is not None:
-            incline_period = self._incline.period(latency)
-            if self._incline.value > self._incline_floor:
-                seconds += self._incline.ticks_to(self._incline_floor) * incline_period
-            headroom = max(headroom, incline_period)
-        return seconds + headroom + 2 * latency
+            incline_start = (
+                result if after is not None and after.kind is CommandKind.INCLINE else None
+            )
+            incline_value = incline_start.value if incline_start else self._incline.value
+            if incline_value > self._incline_floor:
+                seconds += self._incline.ramp_time(
+                    self._incline_floor, latency, start=incline_start
+                )
+            first_tick = max(first_tick, self._incline.period(latency))
+        return seconds + first_tick + latency
 
-    def _decide(self, now: float, *, stop_after: bool) -> _Step | _Wait | None:
+    def _leaves_time_to_stop(self, step: _Step, now: float, to_stop: float) -> bool:
+        """Whether a step up at its due time still leaves the ramp down its time."""
+        axis = self._speed if step.kind is CommandKind.SPEED else self._incline
+        assert axis is not None
+        speed_goal, incline_goal = self._goals()
+        goal = speed_goal if step.kind is CommandKind.SPEED else incline_goal
+        assert goal is not None
+        result = axis.next_step(goal)
+        if result.value <= axis.value:
+            return True
+        time_left = to_stop - (step.due - now) - self._slowest_command_s
+        return time_left > self._ramp_down_time(step, result) + _EPSILON
+
+    def _decide(self, now: float) -> _Step | _Wait | None:
         """Return the step due now, how long to wait, or None when the segment is done."""
-        remaining = self._segment_end_s - self._program_time(now)
-        if not stop_after and not self._stop_requested and remaining <= 0:
+        program_time = self._program_time(now)
+        # Float noise must not leave a wait of nothing, which would spin.
+        remaining = _at_least_epsilon(self._segment_end_s - program_time)
+        to_stop = _at_least_epsilon(self._run_end_s - program_time)
+        if remaining == 0 and not self._last_in_run:
             return None
-        segment_wake = now + remaining
-        if stop_after and not self._ending:
+        ramp_down = 0.0
+        if not self._ending:
             ramp_down = self._ramp_down_time()
-            if self._stop_requested or remaining <= ramp_down:
+            if self._stop_requested or to_stop <= ramp_down + _EPSILON:
                 self._ending = True
                 self._notify()
-            segment_wake -= ramp_down
-        elif self._stop_requested and not self._ending:
-            self._ending = True
-            self._notify()
+        segment_wake = math.inf if self._last_in_run else now + remaining
+        ramp_down_wake = math.inf if self._ending else now + to_stop - ramp_down
         speed_goal, incline_goal = self._goals()
         incline = self._incline
         step: _Step | None = None
@@ -590,18 +625,27 @@ class ProgramRunner:
         ):
             assert self._segment is not None
             held_since = max(self._speed_changed_at, self._segment_entered_at)
-            due = max(incline.due(now, self._speed), held_since + self._segment.incline_after_s)
-            step = _Step(CommandKind.INCLINE, due)
+            not_before = held_since + self._segment.incline_after_s
+            step = _Step(CommandKind.INCLINE, incline.due(now, self._speed, not_before))
+        # Only the ramp that steps next keeps its grid of deadlines: one that has arrived or
+        # waits behind the other starts a grid of its own when its turn comes.
+        for axis in (self._speed, incline):
+            if axis is not None and (step is None or axis.kind is not step.kind):
+                axis.slot = None
         if step is not None:
-            if step.due <= now:
+            if step.due > now + _EPSILON:
+                return _Wait(min(step.due, segment_wake, ramp_down_wake))
+            if self._ending or self._leaves_time_to_stop(step, now, to_stop):
                 return step
-            return _Wait(step.due if self._ending else min(step.due, segment_wake))
-        self._speed.slot = None
-        if incline is not None:
-            incline.slot = None
-        if self._ending and (self._stop_requested or remaining <= 0):
-            return None
-        return _Wait(segment_wake)
+            # One more step up would leave too little time to come down: turn back now.
+            self._ending = True
+            self._notify()
+            return self._decide(now)
+        if self._ending:
+            if self._stop_requested or (self._last_in_run and to_stop == 0):
+                return None
+            return _Wait(min(segment_wake, now + to_stop))
+        return _Wait(min(segment_wake, ramp_down_wake))
 
     async def _take_step(self, step: _Step) -> None:
         speed_goal, incline_goal = self._goals()
