@@ -18,6 +18,8 @@ async def async_get_config_entry_diagnostics(
     """Everything useful to tell why a treadmill misbehaves, without its address or serial."""
     coordinator = entry.runtime_data
     snapshot = coordinator.data
+    program = coordinator.program
+    snapshot_now = program.live_snapshot()
     diagnostics: dict[str, Any] = {
         "entry": {"data": dict(entry.data), "options": dict(entry.options)},
         "connected": coordinator.connected,
@@ -44,6 +46,24 @@ async def async_get_config_entry_diagnostics(
         "last_training_status": (
             asdict(snapshot.training_status) if snapshot.training_status else None
         ),
+        "program": {
+            "plan": program.plan.to_dict() if program.plan else None,
+            "state": snapshot_now.to_dict() if snapshot_now else None,
+            "last_safety_stop": (
+                {
+                    "reason": program.last_safety_stop.reason.value,
+                    "phase": (
+                        program.last_safety_stop.phase.value
+                        if program.last_safety_stop.phase
+                        else None
+                    ),
+                    "speed_kmh": program.last_safety_stop.speed_kmh,
+                    "at": program.last_safety_stop.at.isoformat(),
+                }
+                if program.last_safety_stop
+                else None
+            ),
+        },
         "connection_history": [
             {
                 "at": event.at.isoformat(),

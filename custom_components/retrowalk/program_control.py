@@ -28,7 +28,13 @@ from homeassistant.helpers.event import async_call_later, async_track_state_chan
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, EVENT_SAFETY_STOP
-from .ftms import FtmsClient, MachineStatus, MachineStatusOp, TreadmillData
+from .ftms import (
+    FtmsClient,
+    FtmsNotConnectedError,
+    MachineStatus,
+    MachineStatusOp,
+    TreadmillData,
+)
 from .program import (
     AsyncioClock,
     DeviceLimits,
@@ -161,6 +167,14 @@ class ProgramController:
         self._safety_stop_listeners.append(listener)
         return lambda: self._safety_stop_listeners.remove(listener)
 
+    def halting(self) -> bool:
+        """Whether a stop or pause RetroWalk sent is under way or just done.
+
+        The treadmill reports such a stop as "stopped by the user"; it is not the person
+        pressing stop on the console.
+        """
+        return self._treadmill.halting()
+
     def device_limits(self) -> DeviceLimits:
         """The treadmill's ranges as the program package wants them."""
         speed = self._coordinator.speed_range
@@ -228,6 +242,9 @@ class ProgramController:
         """
         if self._runner is not None and self.running:
             await self._runner.abort(reason)
+            if self._runner.snapshot().belt_stop_failed:
+                # The program has ended, but the person must know the belt may still run.
+                raise FtmsNotConnectedError("the stop could not be sent to the treadmill")
             return
         speed = self._coordinator.data.speed_kmh
         try:
