@@ -12,7 +12,7 @@ from bleak.backends.device import BLEDevice
 from bleak.exc import BleakError
 from homeassistant.components import bluetooth
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
@@ -38,6 +38,7 @@ from .options import RetroWalkOptions
 from .program import SafetyReason
 from .program_control import ProgramController
 from .session import SessionCounters
+from .tracking import SessionTracking
 
 if TYPE_CHECKING:
     from . import RetroWalkConfigEntry
@@ -118,6 +119,7 @@ class RetroWalkCoordinator(DataUpdateCoordinator[TreadmillSnapshot]):
         self.rssi: int | None = None
         self.data = TreadmillSnapshot()
         self.program = ProgramController(hass, self)
+        self.tracking = SessionTracking(hass, self)
 
     # Connection --------------------------------------------------------------------------
 
@@ -194,6 +196,7 @@ class RetroWalkCoordinator(DataUpdateCoordinator[TreadmillSnapshot]):
         self._closing = True
         # A running program ends first, while the link can still carry the stop.
         await self.program.async_shutdown()
+        await self.tracking.async_shutdown()
         await super().async_shutdown()
         for unsubscribe in self._unsubscribe:
             unsubscribe()
@@ -211,6 +214,7 @@ class RetroWalkCoordinator(DataUpdateCoordinator[TreadmillSnapshot]):
     def async_apply_options(self, options: RetroWalkOptions) -> None:
         """Use new options from now on (limits, linked sensors, units)."""
         self.options = options
+        self.tracking.apply_options(options)
         self.async_update_listeners()
 
     @callback
@@ -266,6 +270,7 @@ class RetroWalkCoordinator(DataUpdateCoordinator[TreadmillSnapshot]):
         self._lost_client, self._client = self._client, None
         self._record("disconnected")
         self.program.observe_link(False)
+        self.tracking.observe_link(False)
         if not self._closing and not self._unavailable_logged:
             _LOGGER.info("%s is unavailable: the Bluetooth link was lost", self.config_entry.title)
             self._unavailable_logged = True
@@ -284,12 +289,14 @@ class RetroWalkCoordinator(DataUpdateCoordinator[TreadmillSnapshot]):
     @callback
     def _handle_data(self, data: TreadmillData) -> None:
         self.program.observe_data(data)
+        self.tracking.observe_data(data)
         session = self.data.session.updated(data)
         self.async_set_updated_data(replace(self.data, data=data, session=session))
 
     @callback
     def _handle_machine_status(self, status: MachineStatus) -> None:
         self.program.observe_machine_status(status)
+        self.tracking.observe_machine_status(status)
         session = self.data.session.ended() if status.stopped else self.data.session
         self.async_set_updated_data(replace(self.data, machine_status=status, session=session))
 
@@ -307,14 +314,16 @@ class RetroWalkCoordinator(DataUpdateCoordinator[TreadmillSnapshot]):
     async def async_start_belt(self) -> None:
         """Start or resume the belt; during a paused program, resume the program."""
         if self.program.running:
-            self.program.resume()
+            if not self.program.resume():
+                raise self._refused("not_paused")
             return
         await self._async_command(lambda: self.ftms_client().start())
 
     async def async_pause_belt(self) -> None:
         """Pause the belt; during a program, pause the program."""
         if self.program.running:
-            self.program.pause()
+            if not self.program.pause():
+                raise self._refused("cannot_pause")
             return
         await self._async_command(lambda: self.ftms_client().pause())
 
@@ -331,6 +340,13 @@ class RetroWalkCoordinator(DataUpdateCoordinator[TreadmillSnapshot]):
         """Set the target inclination in percent; a program keeps it for the segment."""
         self.program.note_manual_incline(pct)
         await self._async_command(lambda: self.ftms_client().set_target_inclination(pct))
+
+    def _refused(self, key: str) -> ServiceValidationError:
+        return ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key=key,
+            translation_placeholders={"name": self.config_entry.title},
+        )
 
     async def _async_command(self, command: Callable[[], Awaitable[None]]) -> None:
         """Run a treadmill command; its failure becomes a translated error."""
