@@ -1112,3 +1112,55 @@ async def test_an_abort_started_eagerly_from_the_listener_sends_nothing_more(
     await asyncio.gather(*aborts)
     assert final.abort_reason is SafetyReason.PRESENCE_LOST
     assert treadmill.kinds()[-2:] == last_two
+
+
+async def test_the_ramp_down_begins_in_an_earlier_segment_when_the_last_is_short(
+    clock: VirtualClock, treadmill: RecordingTreadmill, device: DeviceLimits
+) -> None:
+    plan = plan_from_segments(
+        [
+            SegmentSpec(direction=BACKWARD, duration_s=120, target_speed_kmh=3.2),
+            SegmentSpec(direction=BACKWARD, duration_s=30, target_speed_kmh=3.2),
+        ],
+        device=device,
+    )
+    final = await drive(ProgramRunner(plan, treadmill, clock, device=device), clock)
+    # 3.2 to 0.8 km/h takes 24 steps of 2 s: longer than the last segment.
+    first_down = next(c for c in treadmill.calls if c.kind == "speed" and c.value == 3.1)
+    assert first_down.at < 120.0
+    assert treadmill.calls[-2].value == 0.8
+    assert treadmill.calls[-1] == Call("stop", None, 150.0)
+    assert final.elapsed_s == 150.0
+
+
+async def test_a_segment_change_during_a_slow_command_keeps_the_plan_s_times(
+    clock: VirtualClock, device: DeviceLimits
+) -> None:
+    treadmill = RecordingTreadmill(clock, latency_s=1.3)
+    plan = plan_from_segments(
+        [
+            # Still climbing when the segment ends...
+            SegmentSpec(
+                direction=BACKWARD,
+                duration_s=30,
+                target_speed_kmh=0.8,
+                target_incline_pct=3.0,
+                incline_after_s=3.7,
+            ),
+            # ...and the next segment waits long before climbing on: the ramp down to the
+            # stop must start a grid of its own, not reuse the stale one of the climb.
+            SegmentSpec(
+                direction=BACKWARD,
+                duration_s=50,
+                target_speed_kmh=0.8,
+                target_incline_pct=3.0,
+                incline_after_s=53.0,
+            ),
+        ],
+        device=device,
+    )
+    runner = ProgramRunner(plan, treadmill, clock, device=device)
+    final = await drive(runner, clock)
+    assert final.elapsed_s == 80.0
+    assert abs(runner.max_step_lateness_s) < 1e-9
+    assert treadmill.values("incline")[-1] == 0.0

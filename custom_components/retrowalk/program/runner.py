@@ -4,7 +4,10 @@ The runner is a state machine over the plan's segments (phases: pre-workout, war
 turnaround, backward, recovery, cool-down, finished, aborted). Its rules:
 
 - The belt starts at the lowest speed the treadmill allows and ramps from there; it ramps
-  down to that speed (incline first, to level) before every stop, inside the segment's time.
+  down to that speed (incline first, to level) before every stop, inside the walking time.
+  The ramp down is planned over the whole run of the belt (all segments up to the next
+  turnaround), tick by tick at the pace the device answers, and a step up is taken only if
+  the way down still fits after it. A short segment therefore may not reach its targets.
 - At every turnaround the belt stops (pause) and the runner waits for :meth:`ProgramRunner.ready`;
   after ``turnaround_wait_s`` without it the program is aborted (``turnaround_timeout``), which
   stops the workout on the machine.
@@ -17,9 +20,15 @@ turnaround, backward, recovery, cool-down, finished, aborted). Its rules:
   segment ends are absolute too, so slow responses do not stretch the program. A step that
   could only go out less than half an interval after the previous one is skipped, not
   crammed in.
-- A speed or incline set by hand during a segment is the target for the rest of that segment.
-- Pause stops the belt and program time; a pause longer than five minutes aborts the program
-  (``pause_too_long``). Resuming restarts the belt at the lowest speed and ramps again.
+- A speed or incline set by hand during a segment is the target for the rest of that segment,
+  whether lower or higher than the plan's (the program never ramps back above it, nor
+  fights a person who went faster; the ramp down before a stop still starts from it).
+- Pause stops the belt (pause, not stop) and program time; a pause longer than five minutes
+  aborts the program (``pause_too_long``). Resuming restarts the belt at the lowest speed
+  and ramps again.
+- :meth:`ProgramRunner.stop_gracefully` (the user's "stop program") ramps down, stops and
+  ends ``finished`` with ``ended_early``; the safety and emergency stops use ``abort``.
+- A command that fails aborts the program with ``command_failed``.
 - :meth:`ProgramRunner.abort` wins over everything: it cancels the runner's own work first
   and then stops the belt through the treadmill's urgent stop. Nothing is sent afterwards,
   and nothing resumes.
