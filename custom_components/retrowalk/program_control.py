@@ -133,6 +133,7 @@ class ProgramController:
         self._task: asyncio.Task[None] | None = None
         self._unsubscribe_sensors: list[CALLBACK_TYPE] = []
         self._cancel_deadline: CALLBACK_TYPE | None = None
+        self._deadline: float | None = None
         self._stop_belt_when_back = False
         self._listeners: list[CALLBACK_TYPE] = []
         self._safety_stop_listeners: list[Callable[[SafetyStop], None]] = []
@@ -415,9 +416,11 @@ class ProgramController:
 
     @callback
     def _judge(self, reason: SafetyReason | None) -> None:
-        """Stop at once when the guard found a reason."""
+        """Stop at once when the guard found a reason; otherwise watch its next deadline."""
         runner = self._runner
         if reason is None or runner is None or not self.running:
+            # An observation may have moved a deadline (someone stepped off the belt).
+            self._schedule_deadline()
             return
         _LOGGER.warning("%s: safety stop (%s)", self._coordinator.config_entry.title, reason.value)
         # Started eagerly: the stop is written before this callback returns to the loop.
@@ -425,18 +428,22 @@ class ProgramController:
 
     @callback
     def _schedule_deadline(self) -> None:
+        deadline = self._guard.next_deadline() if self._guard is not None else None
+        if deadline == self._deadline:
+            return
         if self._cancel_deadline is not None:
             self._cancel_deadline()
             self._cancel_deadline = None
-        if self._guard is None or (deadline := self._guard.next_deadline()) is None:
-            return
-        self._cancel_deadline = async_call_later(
-            self._hass, max(0.0, deadline - self._clock.monotonic()), self._handle_deadline
-        )
+        self._deadline = deadline
+        if deadline is not None:
+            self._cancel_deadline = async_call_later(
+                self._hass, max(0.0, deadline - self._clock.monotonic()), self._handle_deadline
+            )
 
     @callback
     def _handle_deadline(self, _now: datetime) -> None:
         self._cancel_deadline = None
+        self._deadline = None
         if self._guard is not None:
             self._judge(self._guard.check(self._clock.monotonic()))
             self._schedule_deadline()
@@ -448,6 +455,7 @@ class ProgramController:
         if self._cancel_deadline is not None:
             self._cancel_deadline()
             self._cancel_deadline = None
+        self._deadline = None
 
     @callback
     def _announce(self, stop: SafetyStop) -> None:
