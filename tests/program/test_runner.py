@@ -696,9 +696,9 @@ async def test_abort_stops_at_once_ahead_of_a_command_under_way(
     count = len(treadmill.calls)
     await clock.advance(600.0)
     assert len(treadmill.calls) == count  # nothing after the stop
-    # The first snapshot after the abort already says so, before the stop went out.
     aborted = next(s for s in snapshots if s.phase is Phase.ABORTED)
     assert not aborted.belt_running
+    assert aborted.abort_reason is SafetyReason.SAFETY_KEY
     await runner.abort(SafetyReason.USER_STOP)  # a second abort changes nothing
     assert runner.snapshot().abort_reason is SafetyReason.SAFETY_KEY
     assert len(treadmill.calls) == count
@@ -1164,3 +1164,17 @@ async def test_a_segment_change_during_a_slow_command_keeps_the_plan_s_times(
     assert final.elapsed_s == 80.0
     assert abs(runner.max_step_lateness_s) < 1e-9
     assert treadmill.values("incline")[-1] == 0.0
+
+
+async def test_speeds_reported_while_the_belt_starts_are_not_changes_by_hand(
+    clock: VirtualClock, device: DeviceLimits, start: Launch
+) -> None:
+    treadmill = RecordingTreadmill(clock, latency_s=1.0)
+    runner = ProgramRunner(backward_only(device, incline=0), treadmill, clock, device=device)
+    await start(runner)
+    await clock.advance_to(0.5)  # Start is under way: the machine spins up at its own speed
+    assert not runner.manual_speed_change(1.0)
+    await clock.advance_to(1.5)  # the lowest speed is being set
+    assert not runner.manual_speed_change(1.0)
+    await clock.advance_to(40.0)
+    assert runner.snapshot().speed_kmh == 2.4

@@ -143,6 +143,7 @@ class ProgramRunner:
         self._last_in_run = True
         self._segment_entered_at = 0.0
         self._ending = False
+        self._starting = False
 
         self._speed = RampAxis(
             CommandKind.SPEED,
@@ -307,7 +308,7 @@ class ProgramRunner:
         own_work = task is not None and task is not asyncio.current_task()
         if own_work and task is not None:
             task.cancel()
-        self._notify()
+        # The stop goes out before anyone is told: observers can wait, the belt cannot.
         try:
             await self._send(CommandKind.STOP, urgent=True)
         except Exception:  # the program ends aborted whatever the stop did
@@ -373,8 +374,10 @@ class ProgramRunner:
     def manual_speed_change(self, kmh: float) -> bool:
         """Note a speed the person set on the console; it holds for the rest of the segment.
 
-        Ignored (returns False) while the belt stands, for non-positive values, and for the
-        value the runner itself last sent (an echo of its own command is not a change).
+        Ignored (returns False) while the belt stands or is being started (the machine
+        reports its own spin-up), for non-positive values, and for the value the runner
+        itself last sent (an echo of its own command is not a change). The caller reports
+        only changes the machine did not make in answer to the runner's commands.
         """
         if not self._accepts_by_hand(self._speed, kmh) or kmh <= 0:
             return False
@@ -402,6 +405,7 @@ class ProgramRunner:
         return (
             self._phase in MOVING_PHASES
             and self._belt_running
+            and not self._starting
             and math.isfinite(value)
             and not same(value, axis.value)
         )
@@ -488,8 +492,13 @@ class ProgramRunner:
         if self._incline is not None:
             self._incline.slot = None
         self._notify()
-        await self._send(CommandKind.START)
-        record = await self._send(CommandKind.SPEED, self._lowest_speed)
+        # Speeds the machine reports while it spins the belt up are its own, not a person's.
+        self._starting = True
+        try:
+            await self._send(CommandKind.START)
+            record = await self._send(CommandKind.SPEED, self._lowest_speed)
+        finally:
+            self._starting = False
         self._speed.last_sent = self._speed_changed_at = record.sent_at
 
     async def _halt_belt(self, kind: CommandKind) -> None:
@@ -706,7 +715,10 @@ class ProgramRunner:
             kind=kind, value=value, due=due, sent_at=sent_at, done_at=self._clock.monotonic()
         )
         self._commands.append(record)
-        self._slowest_command_s = max(self._slowest_command_s, record.done_at - record.sent_at)
+        if kind in {CommandKind.SPEED, CommandKind.INCLINE}:
+            # Ramps are planned at the pace the device answers settings (a start may wait
+            # seconds for the belt, which says nothing about the steps).
+            self._slowest_command_s = max(self._slowest_command_s, record.done_at - record.sent_at)
         if self._on_command is not None:
             try:
                 self._on_command(record)
