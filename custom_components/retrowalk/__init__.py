@@ -15,6 +15,7 @@ from .const import DOMAIN, PLATFORMS
 from .coordinator import CONNECT_ERRORS, RetroWalkCoordinator
 from .options import RetroWalkOptions, known_quirks
 from .services import async_setup_services
+from .tracking import session_store
 
 type RetroWalkConfigEntry = ConfigEntry[RetroWalkCoordinator]
 
@@ -51,6 +52,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: RetroWalkConfigEntry) ->
     coordinator = RetroWalkCoordinator(
         hass, entry, ble_device, options, options.quirks(known_quirks(entry.data))
     )
+    # The history is read before the treadmill can report anything.
+    await coordinator.tracking.async_load()
     try:
         await coordinator.async_start()
     except CONNECT_ERRORS as err:
@@ -88,3 +91,8 @@ async def async_unload_entry(hass: HomeAssistant, entry: RetroWalkConfigEntry) -
     """Stop using the treadmill and disconnect."""
     # The coordinator disconnects by itself once the entry is unloaded.
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: RetroWalkConfigEntry) -> None:
+    """The treadmill is removed: its session history goes with it."""
+    await session_store(hass, entry.entry_id).async_remove()

@@ -8,12 +8,14 @@ from homeassistant.const import Platform
 
 DOMAIN: Final = "retrowalk"
 EVENT_SAFETY_STOP: Final = "retrowalk_safety_stop"
+EVENT_SESSION_ENDED: Final = "retrowalk_session_ended"
 
 PLATFORMS: Final = [
     Platform.BINARY_SENSOR,
     Platform.BUTTON,
     Platform.EVENT,
     Platform.NUMBER,
+    Platform.SELECT,
     Platform.SENSOR,
     Platform.SWITCH,
 ]
@@ -37,6 +39,7 @@ CONF_QUIRK_REQUEST_CONTROL_EACH: Final = "quirk_request_control_before_each"
 SECTION_SAFETY: Final = "safety"
 SECTION_PROGRAM: Final = "program"
 SECTION_DEVICE: Final = "device"
+SECTION_WEEKLY: Final = "weekly"
 
 CONF_MAX_BACKWARD_SPEED: Final = "max_backward_speed"
 CONF_MAX_FORWARD_SPEED: Final = "max_forward_speed"
@@ -46,6 +49,21 @@ CONF_HEART_RATE_LIMIT: Final = "heart_rate_limit"
 CONF_PRESENCE_TIMEOUT: Final = "presence_timeout"
 CONF_TURNAROUND_TIMEOUT: Final = "turnaround_timeout"
 CONF_LEVEL: Final = "level"
+
+CONF_GOAL_SESSIONS: Final = "goal_sessions"
+CONF_GOAL_MINUTES: Final = "goal_minutes"
+CONF_WEEK_START: Final = "week_start"
+CONF_MIN_SESSION_MINUTES: Final = "min_backward_minutes"
+CONF_FOLLOW_PROGRESSION: Final = "follow_progression"
+
+# Weekly figures and the session history's Store are brought up to date at least this often
+# while the belt moves, so a crash costs at most this much walking.
+TRACKING_SAVE_INTERVAL: Final = timedelta(seconds=60)
+# A belt that stands still this long outside a program ends the session (treadmills that do
+# not report a stop on the console); a stop reported by the treadmill ends it at once.
+MANUAL_SESSION_IDLE_END: Final = timedelta(minutes=5)
+
+WEEKDAYS: Final = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 class SpeedUnitPreference(StrEnum):

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, override
 from bleak.backends.device import BLEDevice
 from bleak.exc import BleakError
 from homeassistant.components import bluetooth
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
@@ -188,6 +188,12 @@ class RetroWalkCoordinator(DataUpdateCoordinator[TreadmillSnapshot]):
                 RECONNECT_WATCHDOG_INTERVAL,
                 name=f"{DOMAIN} reconnect watchdog",
             )
+        )
+        # When Home Assistant stops it cancels background tasks (the program's too) without
+        # waiting for them; a shutdown job runs before that and is awaited, so a running
+        # program's belt stop is written and answered while Home Assistant still waits.
+        self._unsubscribe.append(
+            self.hass.async_add_shutdown_job(HassJob(self.program.async_shutdown))
         )
 
     @override

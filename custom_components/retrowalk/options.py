@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import tzinfo
 from typing import Any
 
 from homeassistant.const import CONF_NAME, UnitOfSpeed
@@ -10,6 +11,9 @@ from homeassistant.util.unit_system import US_CUSTOMARY_SYSTEM
 
 from .const import (
     CONF_DEVICE_INFORMATION,
+    CONF_FOLLOW_PROGRESSION,
+    CONF_GOAL_MINUTES,
+    CONF_GOAL_SESSIONS,
     CONF_HEART_RATE_ENTITY,
     CONF_HEART_RATE_LIMIT,
     CONF_LEVEL,
@@ -17,20 +21,71 @@ from .const import (
     CONF_MAX_FORWARD_SPEED,
     CONF_MAX_INCLINE,
     CONF_MAX_SESSION_MINUTES,
+    CONF_MIN_SESSION_MINUTES,
     CONF_PRESENCE_ENTITY,
     CONF_PRESENCE_TIMEOUT,
     CONF_QUIRK_REQUEST_CONTROL_EACH,
     CONF_QUIRK_SPEED_IN_MPH,
     CONF_SPEED_UNIT,
     CONF_TURNAROUND_TIMEOUT,
+    CONF_WEEK_START,
     SECTION_DEVICE,
     SECTION_PROGRAM,
     SECTION_SAFETY,
+    SECTION_WEEKLY,
+    WEEKDAYS,
     SpeedUnitPreference,
 )
 from .ftms import DeviceQuirks, RequestControlMode, SpeedUnit, quirks_for
 from .program import Level
 from .program.limits import KMH_PER_MPH, SafetyLimits
+from .progress import WeekSettings
+from .progress.weekly import DEFAULT_GOAL_SESSIONS, DEFAULT_MIN_BACKWARD_MINUTES_FOR_SESSION
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyOptions:
+    """The weekly goal and how weeks and retro sessions are counted.
+
+    ``goal_sessions`` and ``goal_minutes`` may each be None (no such goal); the options flow
+    refuses to store neither. ``week_start`` is 0 (Monday) to 6 (Sunday).
+    """
+
+    goal_sessions: int | None = DEFAULT_GOAL_SESSIONS
+    goal_minutes: float | None = None
+    week_start: int = 0
+    min_backward_minutes: float = DEFAULT_MIN_BACKWARD_MINUTES_FOR_SESSION
+    follow_progression: bool = True
+
+    @classmethod
+    def from_mapping(cls, weekly: Mapping[str, Any]) -> WeeklyOptions:
+        """Read the stored weekly section; 0 sessions or no minutes mean "no such goal"."""
+        sessions = weekly.get(CONF_GOAL_SESSIONS, DEFAULT_GOAL_SESSIONS)
+        minutes = weekly.get(CONF_GOAL_MINUTES)
+        week_start = weekly.get(CONF_WEEK_START, WEEKDAYS[0])
+        return cls(
+            goal_sessions=int(sessions) if sessions else None,
+            goal_minutes=float(minutes) if minutes else None,
+            week_start=WEEKDAYS.index(week_start) if week_start in WEEKDAYS else 0,
+            min_backward_minutes=float(
+                weekly.get(CONF_MIN_SESSION_MINUTES, DEFAULT_MIN_BACKWARD_MINUTES_FOR_SESSION)
+            ),
+            follow_progression=bool(weekly.get(CONF_FOLLOW_PROGRESSION, True)),
+        )
+
+    def week_settings(self, time_zone: tzinfo) -> WeekSettings:
+        """The settings the weekly figures are computed with."""
+        goal_sessions = self.goal_sessions
+        if goal_sessions is None and self.goal_minutes is None:
+            # Only a hand-edited entry gets here: fall back to the default goal.
+            goal_sessions = DEFAULT_GOAL_SESSIONS
+        return WeekSettings(
+            time_zone=time_zone,
+            goal_sessions=goal_sessions,
+            goal_minutes=self.goal_minutes,
+            week_start=self.week_start,
+            min_backward_minutes_for_session=self.min_backward_minutes,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +104,7 @@ class RetroWalkOptions:
     # None: use what is known about the model (ftms.quirks_for).
     speed_in_mph: bool | None = None
     request_control_before_each: bool | None = None
+    weekly: WeeklyOptions = field(default_factory=WeeklyOptions)
 
     @classmethod
     def from_mapping(cls, options: Mapping[str, Any]) -> RetroWalkOptions:
@@ -56,6 +112,7 @@ class RetroWalkOptions:
         safety: Mapping[str, Any] = options.get(SECTION_SAFETY, {})
         program: Mapping[str, Any] = options.get(SECTION_PROGRAM, {})
         device: Mapping[str, Any] = options.get(SECTION_DEVICE, {})
+        weekly: Mapping[str, Any] = options.get(SECTION_WEEKLY, {})
         defaults = SafetyLimits()
         heart_rate_limit = safety.get(CONF_HEART_RATE_LIMIT)
         limits = SafetyLimits(
@@ -76,6 +133,7 @@ class RetroWalkOptions:
             presence_entity=options.get(CONF_PRESENCE_ENTITY) or None,
             speed_in_mph=device.get(CONF_QUIRK_SPEED_IN_MPH),
             request_control_before_each=device.get(CONF_QUIRK_REQUEST_CONTROL_EACH),
+            weekly=WeeklyOptions.from_mapping(weekly),
         )
 
     def quirks(self, known: DeviceQuirks) -> DeviceQuirks:

@@ -1,4 +1,4 @@
-"""The options form: safety limits, program defaults, linked sensors and device quirks."""
+"""The options form: safety limits, program defaults, weekly goal, linked sensors, quirks."""
 
 from typing import Any
 
@@ -11,6 +11,9 @@ from homeassistant.helpers import selector
 import probatio
 
 from .const import (
+    CONF_FOLLOW_PROGRESSION,
+    CONF_GOAL_MINUTES,
+    CONF_GOAL_SESSIONS,
     CONF_HEART_RATE_ENTITY,
     CONF_HEART_RATE_LIMIT,
     CONF_LEVEL,
@@ -18,15 +21,19 @@ from .const import (
     CONF_MAX_FORWARD_SPEED,
     CONF_MAX_INCLINE,
     CONF_MAX_SESSION_MINUTES,
+    CONF_MIN_SESSION_MINUTES,
     CONF_PRESENCE_ENTITY,
     CONF_PRESENCE_TIMEOUT,
     CONF_QUIRK_REQUEST_CONTROL_EACH,
     CONF_QUIRK_SPEED_IN_MPH,
     CONF_SPEED_UNIT,
     CONF_TURNAROUND_TIMEOUT,
+    CONF_WEEK_START,
     SECTION_DEVICE,
     SECTION_PROGRAM,
     SECTION_SAFETY,
+    SECTION_WEEKLY,
+    WEEKDAYS,
     SpeedUnitPreference,
 )
 from .ftms import RequestControlMode, SpeedUnit
@@ -82,14 +89,22 @@ class RetroWalkOptionsFlow(OptionsFlow):
         """Show and save the options."""
         current = RetroWalkOptions.from_mapping(self.config_entry.options)
         unit = current.speed_unit_for(self.hass)
+        errors: dict[str, str] = {}
         if user_input is not None:
-            # The selectors keep every value within its bounds, so the options are valid.
-            return self.async_create_entry(data=self._stored_options(user_input, unit))
+            # The selectors keep every value within its bounds; only the weekly goal needs
+            # a check across fields.
+            weekly = user_input.get(SECTION_WEEKLY, {})
+            if not weekly.get(CONF_GOAL_SESSIONS) and not weekly.get(CONF_GOAL_MINUTES):
+                errors["base"] = "goal_required"
+            else:
+                return self.async_create_entry(data=self._stored_options(user_input, unit))
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(
-                self._schema(unit), self._shown_options(current, unit)
+                self._schema(unit),
+                user_input if user_input is not None else self._shown_options(current, unit),
             ),
+            errors=errors,
         )
 
     def _schema(self, unit: UnitOfSpeed) -> probatio.Schema:
@@ -128,6 +143,23 @@ class RetroWalkOptionsFlow(OptionsFlow):
                 )
             }
         )
+        weekly = probatio.Schema(
+            {
+                probatio.Required(CONF_GOAL_SESSIONS): _number(0, 14, 1, "sessions"),
+                probatio.Optional(CONF_GOAL_MINUTES): _number(1, 600, 1, UnitOfTime.MINUTES),
+                probatio.Required(CONF_WEEK_START): selector.SelectSelector(
+                    selector.SelectSelectorConfig(
+                        options=list(WEEKDAYS),
+                        translation_key=CONF_WEEK_START,
+                        mode=selector.SelectSelectorMode.DROPDOWN,
+                    )
+                ),
+                probatio.Required(CONF_MIN_SESSION_MINUTES): _number(
+                    0.5, 30, 0.5, UnitOfTime.MINUTES
+                ),
+                probatio.Required(CONF_FOLLOW_PROGRESSION): selector.BooleanSelector(),
+            }
+        )
         device = probatio.Schema(
             {
                 probatio.Required(CONF_QUIRK_SPEED_IN_MPH): selector.BooleanSelector(),
@@ -151,6 +183,7 @@ class RetroWalkOptionsFlow(OptionsFlow):
                 ),
                 probatio.Required(SECTION_SAFETY): section(safety, {"collapsed": False}),
                 probatio.Required(SECTION_PROGRAM): section(program, {"collapsed": False}),
+                probatio.Required(SECTION_WEEKLY): section(weekly, {"collapsed": False}),
                 probatio.Required(SECTION_DEVICE): section(device, {"collapsed": True}),
             }
         )
@@ -169,6 +202,12 @@ class RetroWalkOptionsFlow(OptionsFlow):
                 CONF_TURNAROUND_TIMEOUT: limits.turnaround_wait_s / 60,
             },
             SECTION_PROGRAM: {CONF_LEVEL: current.level.value},
+            SECTION_WEEKLY: {
+                CONF_GOAL_SESSIONS: current.weekly.goal_sessions or 0,
+                CONF_WEEK_START: WEEKDAYS[current.weekly.week_start],
+                CONF_MIN_SESSION_MINUTES: current.weekly.min_backward_minutes,
+                CONF_FOLLOW_PROGRESSION: current.weekly.follow_progression,
+            },
             SECTION_DEVICE: {
                 CONF_QUIRK_SPEED_IN_MPH: quirks.speed_unit is SpeedUnit.MPH,
                 CONF_QUIRK_REQUEST_CONTROL_EACH: (
@@ -178,6 +217,8 @@ class RetroWalkOptionsFlow(OptionsFlow):
         }
         if limits.max_heart_rate_bpm is not None:
             shown[SECTION_SAFETY][CONF_HEART_RATE_LIMIT] = limits.max_heart_rate_bpm
+        if current.weekly.goal_minutes is not None:
+            shown[SECTION_WEEKLY][CONF_GOAL_MINUTES] = current.weekly.goal_minutes
         if current.heart_rate_entity:
             shown[CONF_HEART_RATE_ENTITY] = current.heart_rate_entity
         if current.presence_entity:

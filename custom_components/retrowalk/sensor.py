@@ -1,7 +1,9 @@
 """Sensors: what the treadmill measures, and its status."""
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, override
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -21,6 +23,7 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
+from homeassistant.util import dt as dt_util
 
 from . import RetroWalkConfigEntry
 from .const import SLOW_COUNTER_WRITE_INTERVAL
@@ -28,6 +31,7 @@ from .coordinator import RetroWalkCoordinator, TreadmillSnapshot
 from .entity import RetroWalkEntity
 from .ftms import MachineFeatures, MachineStatus, MachineStatusOp
 from .program import Phase, RunnerSnapshot, WalkingDirection
+from .tracking import WeeklyFigures
 
 # Entities only read the coordinator's data; the coordinator serialises everything else.
 PARALLEL_UPDATES = 0
@@ -321,6 +325,84 @@ PROGRAM_SENSORS: tuple[ProgramSensorDescription, ...] = (
     ),
 )
 
+
+@dataclass(frozen=True, kw_only=True)
+class WeeklySensorDescription(SensorEntityDescription):
+    """How one sensor reads the weekly figures."""
+
+    value_fn: Callable[[WeeklyFigures], StateType | datetime]
+    # Totals of the running week: last_reset is the week's first instant.
+    weekly_total: bool = False
+    attributes_fn: Callable[[WeeklyFigures], Mapping[str, Any]] | None = None
+
+
+WEEKLY_SENSORS: tuple[WeeklySensorDescription, ...] = (
+    WeeklySensorDescription(
+        key="backward_minutes_this_week",
+        device_class=SensorDeviceClass.DURATION,
+        state_class=SensorStateClass.TOTAL,
+        native_unit_of_measurement=UnitOfTime.MINUTES,
+        suggested_display_precision=0,
+        weekly_total=True,
+        value_fn=lambda figures: round(figures.summary.backward_minutes, 1),
+    ),
+    WeeklySensorDescription(
+        key="treadmill_minutes_this_week",
+        device_class=SensorDeviceClass.DURATION,
+        state_class=SensorStateClass.TOTAL,
+        native_unit_of_measurement=UnitOfTime.MINUTES,
+        suggested_display_precision=0,
+        weekly_total=True,
+        value_fn=lambda figures: round(figures.summary.treadmill_minutes, 1),
+    ),
+    WeeklySensorDescription(
+        key="retro_sessions_this_week",
+        state_class=SensorStateClass.TOTAL,
+        native_unit_of_measurement="sessions",
+        weekly_total=True,
+        value_fn=lambda figures: figures.summary.retro_sessions,
+        attributes_fn=lambda figures: {"goal": figures.goal_sessions},
+    ),
+    WeeklySensorDescription(
+        key="weekly_goal_progress",
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfRatio.PERCENTAGE,
+        suggested_display_precision=0,
+        value_fn=lambda figures: round(figures.summary.goal_progress_pct, 1),
+        attributes_fn=lambda figures: {
+            "goal_sessions": figures.goal_sessions,
+            "goal_minutes": figures.goal_minutes,
+        },
+    ),
+    WeeklySensorDescription(
+        key="weeks_goal_met_in_a_row",
+        native_unit_of_measurement="weeks",
+        value_fn=lambda figures: figures.weeks_in_a_row,
+    ),
+    WeeklySensorDescription(
+        key="last_retro_session",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda figures: figures.last_retro_session,
+    ),
+    WeeklySensorDescription(
+        key="suggested_backward_minutes",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.MINUTES,
+        suggested_display_precision=1,
+        value_fn=lambda figures: figures.suggestion.minutes,
+        attributes_fn=lambda figures: {"rule": figures.suggestion.rule.value},
+    ),
+    WeeklySensorDescription(
+        key="total_backward_distance",
+        device_class=SensorDeviceClass.DISTANCE,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfLength.METERS,
+        suggested_unit_of_measurement=UnitOfLength.KILOMETERS,
+        suggested_display_precision=2,
+        value_fn=lambda figures: round(figures.total_backward_distance_m),
+    ),
+)
+
 SIGNAL_SENSOR = SensorEntityDescription(
     key="signal_strength",
     device_class=SensorDeviceClass.SIGNAL_STRENGTH,
@@ -346,6 +428,7 @@ async def async_setup_entry(
     ]
     entities.extend(ProgramSensor(coordinator, description) for description in PROGRAM_SENSORS)
     entities.append(SignalStrengthSensor(coordinator, SIGNAL_SENSOR))
+    entities.extend(WeeklySensor(coordinator, description) for description in WEEKLY_SENSORS)
     async_add_entities(entities)
 
 
@@ -415,3 +498,63 @@ class SignalStrengthSensor(RetroWalkEntity, SensorEntity):
     def native_value(self) -> int | None:
         """The RSSI in dBm."""
         return self.coordinator.rssi
+
+
+class WeeklySensor(RetroWalkEntity, SensorEntity):
+    """A figure of the session history: this week's minutes, the goal, the progression.
+
+    The figures are brought up to date at most once a minute while walking, at every stop
+    and when a week begins, so these sensors write at most that often. They stay available
+    while the treadmill is away: the history does not go with it.
+    """
+
+    entity_description: WeeklySensorDescription
+
+    def __init__(
+        self, coordinator: RetroWalkCoordinator, description: WeeklySensorDescription
+    ) -> None:
+        """Describe the sensor."""
+        super().__init__(coordinator, description.key)
+        self.entity_description = description
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Always: the figures come from the stored history."""
+        return True
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Follow the weekly figures."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            self.coordinator.tracking.async_add_listener(self._handle_coordinator_update)
+        )
+
+    def shown_state(self) -> Hashable:
+        """The value, the week it belongs to and the attributes."""
+        figures = self.coordinator.tracking.figures
+        attributes = self.extra_state_attributes
+        return (
+            self.entity_description.value_fn(figures),
+            self.last_reset,
+            tuple(attributes.items()) if attributes else None,
+        )
+
+    @property
+    def native_value(self) -> StateType | datetime:
+        """The figure shown."""
+        return self.entity_description.value_fn(self.coordinator.tracking.figures)
+
+    @property
+    def last_reset(self) -> datetime | None:
+        """The first instant of the running week, for weekly totals."""
+        if not self.entity_description.weekly_total:
+            return None
+        return dt_util.as_utc(self.coordinator.tracking.figures.summary.week_start)
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+        """The goal, or the progression rule behind a suggestion."""
+        attributes_fn = self.entity_description.attributes_fn
+        return None if attributes_fn is None else attributes_fn(self.coordinator.tracking.figures)

@@ -10,6 +10,8 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.retrowalk.const import (
+    CONF_FOLLOW_PROGRESSION,
+    CONF_GOAL_SESSIONS,
     CONF_HEART_RATE_ENTITY,
     CONF_HEART_RATE_LIMIT,
     CONF_LEVEL,
@@ -17,15 +19,18 @@ from custom_components.retrowalk.const import (
     CONF_MAX_FORWARD_SPEED,
     CONF_MAX_INCLINE,
     CONF_MAX_SESSION_MINUTES,
+    CONF_MIN_SESSION_MINUTES,
     CONF_PRESENCE_ENTITY,
     CONF_PRESENCE_TIMEOUT,
     CONF_QUIRK_REQUEST_CONTROL_EACH,
     CONF_QUIRK_SPEED_IN_MPH,
     CONF_SPEED_UNIT,
     CONF_TURNAROUND_TIMEOUT,
+    CONF_WEEK_START,
     SECTION_DEVICE,
     SECTION_PROGRAM,
     SECTION_SAFETY,
+    SECTION_WEEKLY,
 )
 from custom_components.retrowalk.ftms import RequestControlMode, SpeedUnit
 from retrowalk_sim import DEMO_PROFILE, SimulatedTreadmill
@@ -53,6 +58,13 @@ DEFAULT_SAFETY = {
     CONF_TURNAROUND_TIMEOUT: 2.0,
 }
 
+DEFAULT_WEEKLY = {
+    CONF_GOAL_SESSIONS: 3,
+    CONF_WEEK_START: "monday",
+    CONF_MIN_SESSION_MINUTES: 3.0,
+    CONF_FOLLOW_PROGRESSION: True,
+}
+
 
 def form_input(
     *,
@@ -61,6 +73,7 @@ def form_input(
     speed_in_mph: bool = False,
     request_control_each: bool = False,
     linked: dict[str, str] | None = None,
+    weekly: dict[str, Any] | None = None,
     **safety: float,
 ) -> dict[str, Any]:
     """What the form sends: the default values, with the given changes."""
@@ -69,6 +82,7 @@ def form_input(
         **(linked or {}),
         SECTION_SAFETY: {**DEFAULT_SAFETY, **safety},
         SECTION_PROGRAM: {CONF_LEVEL: level},
+        SECTION_WEEKLY: {**DEFAULT_WEEKLY, **(weekly or {})},
         SECTION_DEVICE: {
             CONF_QUIRK_SPEED_IN_MPH: speed_in_mph,
             CONF_QUIRK_REQUEST_CONTROL_EACH: request_control_each,
@@ -124,6 +138,7 @@ async def test_form_shows_defaults(hass: HomeAssistant, loaded_entry: MockConfig
         CONF_SPEED_UNIT: "auto",
         SECTION_SAFETY: DEFAULT_SAFETY,
         SECTION_PROGRAM: {CONF_LEVEL: "beginner"},
+        SECTION_WEEKLY: DEFAULT_WEEKLY,
         SECTION_DEVICE: {CONF_QUIRK_SPEED_IN_MPH: False, CONF_QUIRK_REQUEST_CONTROL_EACH: False},
     }
     backward = speed_field(result["data_schema"], CONF_MAX_BACKWARD_SPEED)
