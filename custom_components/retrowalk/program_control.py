@@ -59,6 +59,13 @@ _LOGGER = logging.getLogger(__name__)
 # command is our own, not the person pressing stop on the console.
 OWN_HALT_ECHO_S = 3.0
 
+# Machine events that end a program (docs: shared/retro-walking.md), moving belt or not.
+PROGRAM_ENDING_STATUSES: dict[int, SafetyReason] = {
+    MachineStatusOp.STOPPED_OR_PAUSED_BY_USER: SafetyReason.CONSOLE_STOP,
+    MachineStatusOp.STOPPED_BY_SAFETY_KEY: SafetyReason.SAFETY_KEY,
+    MachineStatusOp.CONTROL_PERMISSION_LOST: SafetyReason.CONTROL_LOST,
+}
+
 
 @dataclass(frozen=True, slots=True)
 class SafetyStop:
@@ -298,7 +305,10 @@ class ProgramController:
             return
         if status.op == MachineStatusOp.STOPPED_OR_PAUSED_BY_USER and self._treadmill.halting():
             return
-        self._judge(self._guard.observe_machine_status(status.op, self._clock.monotonic()))
+        reason = self._guard.observe_machine_status(status.op, self._clock.monotonic())
+        # The guard judges a moving belt; while it stands (turnaround, pause) these events
+        # still end the program: they need an explicit new start, not a Ready.
+        self._judge(reason or PROGRAM_ENDING_STATUSES.get(status.op))
         if self.running:
             if (
                 status.op == MachineStatusOp.TARGET_SPEED_CHANGED
@@ -321,7 +331,9 @@ class ProgramController:
                 self._stop_belt_when_back = True
             return
         if self._guard is not None:
-            self._judge(self._guard.observe_link(False, self._clock.monotonic()))
+            # Even while the belt stands: a lost link needs an explicit new start.
+            reason = self._guard.observe_link(False, self._clock.monotonic())
+            self._judge(reason or SafetyReason.LINK_LOST)
 
     async def _async_stop_belt(self) -> None:
         try:
