@@ -1,5 +1,6 @@
 """Properties: valid settings never yield a plan or a command that breaks a rule."""
 
+import asyncio
 import itertools
 import math
 
@@ -13,7 +14,9 @@ from custom_components.retrowalk.program import (
     Plan,
     ProgramRunner,
     RampSettings,
+    RunnerSnapshot,
     SafetyLimits,
+    SafetyReason,
     SegmentSpec,
     VirtualClock,
     WalkingDirection,
@@ -212,3 +215,127 @@ async def test_a_random_program_never_breaks_a_rule(
     # Slow responses never stretch the walking time, and steps go out on their deadlines.
     assert final.elapsed_s <= plan.total_duration_s + 1e-6
     assert abs(runner.max_step_lateness_s) < 1e-6
+
+
+@st.composite
+def events(
+    draw: st.DrawFn, limits: SafetyLimits, horizon_s: float
+) -> list[tuple[float, str, float]]:
+    """Things a person does at random times: speeds and inclines by hand, pause and resume."""
+    happenings = []
+    for _ in range(draw(st.integers(0, 6))):
+        at = draw(st.floats(0.0, horizon_s))
+        kind = draw(st.sampled_from(["speed", "incline", "pause"]))
+        if kind == "speed":
+            value = draw(st.floats(0.5, limits.backward_speed_kmh + 1.0))
+        elif kind == "incline":
+            value = draw(st.floats(0.0, limits.incline_pct + 1.0))
+        else:
+            value = draw(st.floats(1.0, 400.0))  # how long the pause lasts
+        happenings.append((at, kind, value))
+    return sorted(happenings)
+
+
+class Person:
+    """Plays the events against a runner in virtual time; confirms every turnaround."""
+
+    def __init__(self, runner: ProgramRunner, treadmill: RecordingTreadmill) -> None:
+        self.runner = runner
+        self.treadmill = treadmill
+        # (number of calls before it, kind, value, segment index) of each change by hand
+        self.by_hand: list[tuple[int, str, float, int | None]] = []
+        self.segment_of_call: list[int | None] = []
+        treadmill.on_call = lambda _: self.segment_of_call.append(runner.snapshot().segment_index)
+
+    def act(self, kind: str, value: float) -> float | None:
+        """Do one thing; return when to resume after a pause."""
+        segment = self.runner.snapshot().segment_index
+        if kind == "pause":
+            return value if self.runner.pause() else None
+        change = (
+            self.runner.manual_speed_change
+            if kind == "speed"
+            else self.runner.manual_incline_change
+        )
+        if change(value):
+            self.by_hand.append((len(self.treadmill.calls), kind, value, segment))
+        return None
+
+    async def play(
+        self, clock: VirtualClock, happenings: list[tuple[float, str, float]]
+    ) -> RunnerSnapshot:
+        task = asyncio.create_task(self.runner.run())
+        pending = list(happenings)
+        resume_at: float | None = None
+        while True:
+            await clock.settle()
+            if task.done():
+                return task.result()
+            now = clock.monotonic()
+            if self.runner.snapshot().waiting_for_ready:
+                self.runner.ready()
+            elif resume_at is not None and now >= resume_at:
+                self.runner.resume()
+                resume_at = None
+            elif pending and pending[0][0] <= now:
+                _, kind, value = pending.pop(0)
+                pause_for = self.act(kind, value)
+                if pause_for is not None:
+                    resume_at = now + pause_for
+            else:
+                wakes = [clock.next_deadline, resume_at, pending[0][0] if pending else None]
+                await clock.advance_to(min(t for t in wakes if t is not None))
+
+
+@PROPERTY_SETTINGS
+@given(data=st.data(), limits=safety_limits(), latency_s=st.sampled_from([0.0, 0.3]))
+async def test_changes_by_hand_and_pauses_never_break_a_rule(
+    data: st.DataObject, limits: SafetyLimits, latency_s: float
+) -> None:
+    device = DeviceLimits(
+        DeviceRange(0.5, 16.0, 0.1), DeviceRange(0.0, 15.0, 0.5, quantity="incline")
+    )
+    if not usable(device, limits):
+        return
+    plan = plan_from_segments(data.draw(segment_lists(limits)), device=device, limits=limits)
+    happenings = data.draw(events(limits, plan.total_duration_s + 60))
+    clock = VirtualClock()
+    treadmill = RecordingTreadmill(clock, latency_s=latency_s)
+    runner = ProgramRunner(plan, treadmill, clock, device=device, limits=limits)
+    person = Person(runner, treadmill)
+    final = await person.play(clock, happenings)
+    assert final.phase is Phase.FINISHED or final.abort_reason is SafetyReason.PAUSE_TOO_LONG
+
+    # Replay the belt: its speed is what was last sent or set by hand.
+    speeds_by_hand = {calls: value for calls, kind, value, _ in person.by_hand if kind == "speed"}
+    speed: float | None = None
+    last_step: dict[str, float] = {}
+    ceiling = max(limits.backward_speed_kmh, limits.forward_speed_kmh)
+    for index, call in enumerate(treadmill.calls):
+        speed = speeds_by_hand.get(index, speed)
+        if call.kind in {"start", "pause", "stop"}:
+            speed = None
+            if call.kind != "start":
+                last_step.clear()
+            continue
+        assert call.value is not None
+        if call.kind == "speed":
+            if speed is not None:
+                assert abs(call.value - speed) <= MAX_SPEED_STEP_KMH + 1e-9, call
+                # Up only within the limits; from a faster speed set by hand, only down.
+                assert call.value <= max(ceiling, speed) + 1e-9, call
+            speed = call.value
+        interval = 2.0 if call.kind == "speed" else 5.0
+        assert all(call.at - previous >= interval - 1e-6 for previous in last_step.values())
+        last_step[call.kind] = call.at
+    # What a person last set by hand is never exceeded by the program in that segment.
+    caps: dict[tuple[str, int | None], float] = {}
+    changes = iter(sorted(person.by_hand, key=lambda change: change[0]))
+    change = next(changes, None)
+    for index, call in enumerate(treadmill.calls):
+        while change is not None and change[0] <= index:
+            caps[change[1], change[3]] = change[2]
+            change = next(changes, None)
+        cap = caps.get((call.kind, person.segment_of_call[index]))
+        if cap is not None:
+            assert (call.value or 0.0) <= cap + 1e-9, (call, cap)
