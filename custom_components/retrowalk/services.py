@@ -4,6 +4,7 @@ Every invalid call is refused with a translated ServiceValidationError before an
 to the treadmill. The emergency stop is the exception: it is never refused.
 """
 
+import asyncio
 from collections.abc import Mapping
 import logging
 from typing import Any, Final
@@ -132,6 +133,22 @@ def coordinator_for_device(hass: HomeAssistant, device_id: str) -> RetroWalkCoor
     raise _invalid("unknown_device", device_id=device_id)
 
 
+def _speed_kmh(value: float, unit: UnitOfSpeed, limit_kmh: float) -> float:
+    """A speed given in the user's unit, in km/h.
+
+    Limits are shown in mph rounded to 0.1 (3.2 km/h is "2.0 mph"), so a speed in mph up to
+    the limit as shown means the limit itself, not a refusal by a few hundredths.
+    """
+    kmh = to_kmh(value, unit)
+    if (
+        unit == UnitOfSpeed.MILES_PER_HOUR
+        and kmh > limit_kmh
+        and value <= round(from_kmh(limit_kmh, unit), 1)
+    ):
+        return limit_kmh
+    return kmh
+
+
 def build_plan(
     hass: HomeAssistant, coordinator: RetroWalkCoordinator, data: Mapping[str, Any]
 ) -> Plan:
@@ -160,7 +177,11 @@ def build_plan(
                     SegmentSpec(
                         direction=WalkingDirection(segment[ATTR_DIRECTION]),
                         duration_s=segment[ATTR_MINUTES] * 60,
-                        target_speed_kmh=to_kmh(segment[ATTR_SPEED], unit),
+                        target_speed_kmh=_speed_kmh(
+                            segment[ATTR_SPEED],
+                            unit,
+                            limits.speed_limit_kmh(WalkingDirection(segment[ATTR_DIRECTION])),
+                        ),
                         target_incline_pct=segment[ATTR_INCLINE],
                         incline_after_s=segment[ATTR_INCLINE_AFTER_MINUTES] * 60,
                     )
@@ -175,7 +196,7 @@ def build_plan(
             return plan_from_parameters(
                 backward_minutes=data.get(ATTR_BACKWARD_MINUTES, numbers.backward_s / 60),
                 backward_speed_kmh=(
-                    to_kmh(data[ATTR_BACKWARD_SPEED], unit)
+                    _speed_kmh(data[ATTR_BACKWARD_SPEED], unit, limits.backward_speed_kmh)
                     if ATTR_BACKWARD_SPEED in data
                     else min(numbers.backward_speed_kmh, limits.backward_speed_kmh)
                 ),
@@ -263,6 +284,15 @@ async def _ready(call: ServiceCall) -> None:
         raise _invalid("not_waiting_for_ready", name=coordinator.config_entry.title)
 
 
+async def _stop_belt(coordinator: RetroWalkCoordinator) -> FtmsError | None:
+    """Stop one treadmill's belt; return the error if the stop failed."""
+    try:
+        await coordinator.program.async_emergency_stop(SafetyReason.USER_STOP)
+    except FtmsError as err:
+        return err
+    return None
+
+
 async def _emergency_stop(call: ServiceCall) -> None:
     """Stop the belt of the given treadmill, or of every treadmill; never refused."""
     coordinators = _loaded_coordinators(call.hass)
@@ -280,12 +310,13 @@ async def _emergency_stop(call: ServiceCall) -> None:
             _LOGGER.warning(
                 "Emergency stop for unknown device %s: stopping every treadmill", device_id
             )
-    failures: list[tuple[RetroWalkCoordinator, FtmsError]] = []
-    for coordinator in coordinators:
-        try:
-            await coordinator.program.async_emergency_stop(SafetyReason.USER_STOP)
-        except FtmsError as err:
-            failures.append((coordinator, err))
+    # All at once: one treadmill slow to answer its stop must not hold back the others'.
+    errors = await asyncio.gather(*(_stop_belt(coordinator) for coordinator in coordinators))
+    failures = [
+        (coordinator, error)
+        for coordinator, error in zip(coordinators, errors, strict=True)
+        if error is not None
+    ]
     if failures:
         failed, error = failures[0]
         raise HomeAssistantError(

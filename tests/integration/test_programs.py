@@ -14,6 +14,7 @@ import math
 from typing import Any
 
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.util.unit_system import US_CUSTOMARY_SYSTEM
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -434,6 +435,23 @@ async def test_mph_user_gives_speeds_in_mph(hass: HomeAssistant, walk: Walk) -> 
     assert reached.at - warm_up[0].at == pytest.approx(10 * SPEED_INTERVAL_S)
     steps = [b.value - a.value for a, b in itertools.pairwise(up) if a.value and b.value]
     assert any(math.isclose(step, 0.2, abs_tol=EPSILON) for step in steps)
+
+
+async def test_mph_user_at_the_limit_as_shown_in_mph(hass: HomeAssistant, walk: Walk) -> None:
+    """The default backward limit, 3.2 km/h, shows as 2.0 mph: 2.0 mph is that limit."""
+    hass.config.units = US_CUSTOMARY_SYSTEM
+    with pytest.raises(ServiceValidationError) as refused:
+        await walk.call("start_program", backward_speed=2.1)
+    assert refused.value.translation_key == "too_fast_backward"
+    assert walk.write_count == 0
+
+    response = await walk.call(
+        "start_program", return_response=True, backward_speed=2.0, backward_minutes=2
+    )
+    assert response is not None
+    backward = next(s for s in response["segments"] if s["phase"] == "backward")
+    assert backward["target_speed_kmh"] == 3.2
+    assert backward["target_speed"] == round(3.2 / KMH_PER_MPH, 2)
 
 
 async def test_pause_and_resume_restart_at_the_lowest_speed(walk: Walk) -> None:
