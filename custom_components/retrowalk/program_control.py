@@ -225,10 +225,18 @@ class ProgramController:
         )
         self._notify()
 
-    async def async_stop_gracefully(self) -> None:
-        """Ramp down, stop and finish the program (the person ends it early)."""
+    def stop_gracefully(self) -> None:
+        """Ramp down, stop and finish the program (the person ends it early).
+
+        Returns at once; the ramp down takes as long as the ramps allow, and the program
+        phase shows when it is over. A safety stop during the ramp down still wins.
+        """
         if self._runner is not None and self.running:
-            await self._runner.stop_gracefully()
+            self._coordinator.config_entry.async_create_background_task(
+                self._hass,
+                self._runner.stop_gracefully(),
+                f"{DOMAIN} program ramp down {self._coordinator.address}",
+            )
 
     def ready(self) -> bool:
         """The person has turned around; return whether a turnaround was waiting."""

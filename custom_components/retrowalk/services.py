@@ -156,7 +156,8 @@ def build_plan(
 
     Three ways to describe it, one at a time: a level (the default: the level set in the
     options), explicit parameters, or a list of segments. `backward_minutes` goes with a
-    level or with parameters.
+    level or with parameters; without it, the progression suggests them once there is a
+    session history (and the options follow the progression).
     """
     controller = coordinator.program
     options = coordinator.options
@@ -191,10 +192,16 @@ def build_plan(
                 limits=limits,
             )
         level = Level(data.get(ATTR_LEVEL, options.level))
+        # Without backward minutes, the progression's suggestion (None: the level's own).
+        backward_minutes: float | None = data.get(
+            ATTR_BACKWARD_MINUTES, coordinator.tracking.planned_backward_minutes(level)
+        )
         if parameters:
             numbers = LEVEL_PROGRAMS[level]
             return plan_from_parameters(
-                backward_minutes=data.get(ATTR_BACKWARD_MINUTES, numbers.backward_s / 60),
+                backward_minutes=(
+                    numbers.backward_s / 60 if backward_minutes is None else backward_minutes
+                ),
                 backward_speed_kmh=(
                     _speed_kmh(data[ATTR_BACKWARD_SPEED], unit, limits.backward_speed_kmh)
                     if ATTR_BACKWARD_SPEED in data
@@ -210,7 +217,7 @@ def build_plan(
             level,
             device=device,
             limits=limits,
-            backward_minutes=data.get(ATTR_BACKWARD_MINUTES),
+            backward_minutes=backward_minutes,
         )
     except ProgramError as err:
         raise ServiceValidationError(
@@ -263,7 +270,7 @@ def _running_program(call: ServiceCall) -> RetroWalkCoordinator:
 
 
 async def _stop_program(call: ServiceCall) -> None:
-    await _running_program(call).program.async_stop_gracefully()
+    _running_program(call).program.stop_gracefully()
 
 
 async def _pause_program(call: ServiceCall) -> None:

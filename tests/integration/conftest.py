@@ -219,16 +219,6 @@ class Walk:
         await self.settle()
         return response
 
-    def call_in_background(self, service: str, **data: Any) -> asyncio.Task[ServiceResponse]:
-        """Call an action that returns only later (stop_program waits for the ramp down).
-
-        Home Assistant does not track the task, so that ticking goes on meanwhile.
-        """
-        data.setdefault("device_id", self.device_id)
-        return asyncio.create_task(
-            self.hass.services.async_call(DOMAIN, service, data, blocking=True)
-        )
-
     async def press(self, key: str) -> None:
         await self.hass.services.async_call(
             "button", "press", {"entity_id": self.entity_id("button", key)}, blocking=True
