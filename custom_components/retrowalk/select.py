@@ -52,8 +52,11 @@ class WalkingDirectionSelect(RetroWalkEntity, SelectEntity, RestoreEntity):
 
     @override
     async def async_added_to_hass(self) -> None:
-        """Take up the direction chosen before the restart."""
+        """Take up the direction chosen before the restart; follow changes by voice."""
         await super().async_added_to_hass()
+        self.async_on_remove(
+            self.coordinator.tracking.async_add_listener(self._handle_coordinator_update)
+        )
         last = await self.async_get_last_state()
         if last is not None and last.state in self.options:
             self.coordinator.tracking.set_manual_direction(Direction(last.state))
@@ -71,5 +74,3 @@ class WalkingDirectionSelect(RetroWalkEntity, SelectEntity, RestoreEntity):
     async def async_select_option(self, option: str) -> None:
         """Walk the other way from now on (stop the belt before turning around)."""
         self.coordinator.tracking.set_manual_direction(Direction(option))
-        self._last_shown = self._current_shown()
-        self.async_write_ha_state()

@@ -53,7 +53,6 @@ from .progress import (
     SessionRecord,
     SessionTracker,
     WeeklySummary,
-    WeekSettings,
     last_retro_session,
     suggest_next_backward,
     summarize_week,
@@ -166,7 +165,7 @@ class SessionTracking:
 
     @callback
     def async_add_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
-        """Call ``listener`` whenever the weekly figures change."""
+        """Call ``listener`` whenever the weekly figures or the manual direction change."""
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
 
@@ -226,10 +225,8 @@ class SessionTracking:
     def _handle_program(self) -> None:
         program = self._coordinator.program
         snapshot = program.snapshot
-        if snapshot is None:
-            return
         now = dt_util.utcnow()
-        if program.running:
+        if program.running and snapshot is not None:
             if self._tracker.is_open and not self._program_session:
                 # A program took over a belt the person started by hand: the manual walk
                 # ends here and the program's session begins at once.
@@ -241,11 +238,9 @@ class SessionTracking:
                 first = next(program.plan.moving_segments())
                 direction = Direction(first.direction.value)
             self._set_program_direction(now, direction)
-        elif self._program_session and self._tracker.is_open:
-            if snapshot.phase is Phase.ABORTED and snapshot.abort_reason is not None:
-                self._end(now, *end_reason(snapshot.abort_reason))
-            else:
-                self._end(now, EndReason.USER if snapshot.ended_early else EndReason.FINISHED)
+        elif snapshot is not None and self._program_session and self._tracker.is_open:
+            # An aborted program announced its safety stop first, which ended the session.
+            self._end(now, EndReason.USER if snapshot.ended_early else EndReason.FINISHED)
 
     @callback
     def _handle_safety_stop(self, stop: SafetyStop) -> None:
@@ -263,6 +258,7 @@ class SessionTracking:
         if self._tracker.is_open and not self._program_session:
             # Credit the time so far to the old direction, from now on to the new one.
             self._tracker.sample(dt_util.utcnow(), moving=self._moving, direction=direction)
+        self._notify()
 
     @callback
     def apply_options(self, options: RetroWalkOptions) -> None:
@@ -271,11 +267,6 @@ class SessionTracking:
         self._refresh(dt_util.utcnow(), suggest=True)
 
     # What others read ------------------------------------------------------------------------
-
-    @property
-    def settings(self) -> WeekSettings:
-        """The week settings in use."""
-        return self._settings
 
     def suggestion_for(self, level: Level) -> BackwardSuggestion:
         """The progression's backward minutes for the next session at ``level``.
@@ -395,6 +386,10 @@ class SessionTracking:
     def _refresh(self, now: datetime, *, suggest: bool) -> None:
         self.figures = self._figures(now, suggest=suggest)
         self._schedule_rollover()
+        self._notify()
+
+    @callback
+    def _notify(self) -> None:
         for listener in list(self._listeners):
             listener()
 
