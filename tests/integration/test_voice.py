@@ -22,6 +22,7 @@ from homeassistant.helpers import (
     llm,
 )
 from homeassistant.setup import async_setup_component
+import probatio
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -394,6 +395,18 @@ async def test_llm_tools_for_an_exposed_treadmill(hass: HomeAssistant, assist: W
     assert all(tools[name].integration == "retrowalk" for name in RETROWALK_TOOLS)
     assert tools["retrowalk__RetroWalkWeeklyProgress"].annotations.read_only
     assert "retrowalk__RetroWalkPainStop" in api.api_prompt
+    # What an LLM agent sends the model: the parameters as JSON schema.
+    start = probatio.to_openapi(
+        tools["retrowalk__RetroWalkStart"].parameters, custom_serializer=api.custom_serializer
+    )
+    assert start["properties"]["minutes"]["type"] == "number"
+    assert start["properties"]["level"]["enum"] == ["beginner", "intermediate", "advanced"]
+    assert start.get("required", []) == []
+    direction = probatio.to_openapi(
+        tools["retrowalk__RetroWalkSetDirection"].parameters,
+        custom_serializer=api.custom_serializer,
+    )
+    assert direction["required"] == ["direction"]
 
     result = await api.async_call_tool(
         llm.ToolInput(tool_name="retrowalk__RetroWalkStart", tool_args={"minutes": 8})
