@@ -227,6 +227,8 @@ class SessionTracking:
         snapshot = program.snapshot
         now = dt_util.utcnow()
         if program.running and snapshot is not None:
+            # A program is a new start, even on a belt still coasting from the last stop.
+            self._awaiting_still = False
             if self._tracker.is_open and not self._program_session:
                 # A program took over a belt the person started by hand: the manual walk
                 # ends here and the program's session begins at once.

@@ -424,3 +424,21 @@ async def test_removing_the_treadmill_removes_its_history(
     await hass.async_block_till_done()
 
     assert key not in hass_storage
+
+
+async def test_a_program_started_on_a_coasting_belt_is_counted(
+    walk: Walk, sessions: Sessions
+) -> None:
+    await start_by_hand(walk, 3.0)
+    await walk.tick(30)
+    await walk.press("stop")
+    # Straight away, before the belt has come to a stand.
+    assert walk.treadmill.speed_kmh > 0
+    await walk.switch(on=True)
+    await walk.walk_program()
+    await stand_still(walk)
+
+    assert [ended["level"] for ended in sessions.ended] == [None, "beginner"]
+    # The warm-up on the belt that never stood counts too.
+    assert sessions.ended[1]["forward_minutes"] == pytest.approx(6.0, abs=0.1)
+    assert sessions.ended[1]["backward_minutes"] == pytest.approx(5.0, abs=0.1)
