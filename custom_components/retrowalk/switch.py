@@ -1,16 +1,18 @@
 """Switch: the retro walk, on to start the default program, off to stop it.
 
-A switch is what Assist turns on and off out of the box ("turn on the retro walk").
+A switch is what Assist turns on and off with its built-in sentences ("turn on the retro walk").
 """
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import RetroWalkConfigEntry
+from .const import DOMAIN
 from .coordinator import RetroWalkCoordinator
 from .entity import RetroWalkEntity
 from .program import SafetyReason
@@ -19,6 +21,8 @@ from .services import async_start_program
 PARALLEL_UPDATES = 0
 
 RETRO_WALK = SwitchEntityDescription(key="retro_walk")
+# Entity registry option: the short voice alias was offered once.
+VOICE_ALIAS_OFFERED = "voice_alias_offered"
 
 
 async def async_setup_entry(
@@ -39,6 +43,30 @@ class RetroWalkSwitch(RetroWalkEntity, SwitchEntity):
         """Describe the switch."""
         super().__init__(coordinator, description.key)
         self.entity_description = description
+
+    async def async_added_to_hass(self) -> None:
+        """Offer "the retro walk" to Assist, once, when the switch is first registered.
+
+        Assist knows the switch by its full name ("<treadmill> Retro walk"); "turn on the retro
+        walk" needs the short name as an alias. It is added only the first time, so an alias
+        the user removes stays removed.
+        """
+        await super().async_added_to_hass()
+        registry = er.async_get(self.hass)
+        entry = registry.async_get(self.entity_id)
+        if entry is None:
+            return
+        our_options: Mapping[str, Any] = entry.options.get(DOMAIN) or {}
+        if our_options.get(VOICE_ALIAS_OFFERED):
+            return
+        short_name = self.name if isinstance(self.name, str) else None
+        if short_name and short_name not in entry.aliases:
+            registry.async_update_entity(
+                self.entity_id, aliases=[*(entry.aliases or [er.COMPUTED_NAME]), short_name]
+            )
+        registry.async_update_entity_options(
+            self.entity_id, DOMAIN, {**our_options, VOICE_ALIAS_OFFERED: True}
+        )
 
     def shown_state(self) -> Hashable:
         """Whether a program runs."""

@@ -311,15 +311,30 @@ async def test_the_retro_walk_switch_by_voice_without_setup(
     assert response.response_type is intent.IntentResponseType.ERROR
     assert not assist.program.running
 
-    # "The retro walk" needs an alias: one field in the switch's voice settings.
-    registry = er.async_get(hass)
-    switch = assist.entity_id("switch", "retro_walk")
-    registry.async_update_entity(switch, aliases=[er.COMPUTED_NAME, "retro walk"])
-    await hass.async_block_till_done()
-    await assist.tick(5)
+    # "The retro walk" works too: the switch offers its short name as an alias.
     response = await say(hass, "turn on the retro walk")
     assert response.response_type is intent.IntentResponseType.ACTION_DONE
     assert assist.program.running
+    response = await say(hass, "turn off the retro walk")
+    assert response.response_type is intent.IntentResponseType.ACTION_DONE
+    assert not assist.program.running
+
+
+@pytest.mark.parametrize("custom_sentences", [False])
+async def test_a_removed_voice_alias_stays_removed(
+    hass: HomeAssistant, assist: Walk, loaded_entry: MockConfigEntry
+) -> None:
+    registry = er.async_get(hass)
+    switch = assist.entity_id("switch", "retro_walk")
+    assert registry.async_get(switch).aliases == [er.COMPUTED_NAME, "Retro walk"]
+
+    registry.async_update_entity(switch, aliases=[er.COMPUTED_NAME])
+    assert await hass.config_entries.async_reload(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert registry.async_get(switch).aliases == [er.COMPUTED_NAME]
+    response = await say(hass, "turn on the retro walk")
+    assert response.response_type is intent.IntentResponseType.ERROR
 
 
 # Several treadmills ---------------------------------------------------------------------------
