@@ -17,7 +17,6 @@ import os
 from pathlib import Path
 import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -142,8 +141,8 @@ async def capture(url: str, tokens: dict[str, Any], hass_url: str, output: Path)
     """Open the dashboard logged in, and save a PNG of it."""
     port = _free_port()
     with tempfile.TemporaryDirectory() as profile:
-        browser = subprocess.Popen(
-            [
+        browser = await asyncio.create_subprocess_exec(
+            *[
                 "chromium",
                 "--headless",
                 "--no-sandbox",
@@ -158,8 +157,8 @@ async def capture(url: str, tokens: dict[str, Any], hass_url: str, output: Path)
                 f"--window-size={WIDTH},{HEIGHT}",
                 "about:blank",
             ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
         )
         try:
             async with aiohttp.ClientSession() as session:
@@ -201,10 +200,10 @@ async def capture(url: str, tokens: dict[str, Any], hass_url: str, output: Path)
                     await send("Page.navigate", url=url)
                     await asyncio.sleep(12)
                     shot = await send("Page.captureScreenshot", format="png")
-                    output.write_bytes(base64.b64decode(shot["data"]))
+                    await asyncio.to_thread(output.write_bytes, base64.b64decode(shot["data"]))
         finally:
             browser.terminate()
-            browser.wait()
+            await browser.wait()
 
 
 async def main(output: Path) -> None:
@@ -212,12 +211,12 @@ async def main(output: Path) -> None:
     port = 8123
     with tempfile.TemporaryDirectory() as config_dir:
         env = {**os.environ, "RETROWALK_PORT": str(port), "RETROWALK_CONFIG_DIR": config_dir}
-        demo = subprocess.Popen(
-            [str(ROOT / "scripts" / "develop")],
+        demo = await asyncio.create_subprocess_exec(
+            str(ROOT / "scripts" / "develop"),
             cwd=ROOT,
             env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
             start_new_session=True,
         )
         try:
@@ -241,7 +240,7 @@ async def main(output: Path) -> None:
                 )
         finally:
             os.killpg(demo.pid, signal.SIGTERM)
-            demo.wait(timeout=30)
+            await asyncio.wait_for(demo.wait(), timeout=30)
 
 
 if __name__ == "__main__":
