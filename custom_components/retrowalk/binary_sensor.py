@@ -11,7 +11,6 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import RetroWalkConfigEntry
-from .coordinator import RetroWalkCoordinator
 from .entity import RetroWalkEntity
 
 PARALLEL_UPDATES = 0
@@ -32,13 +31,6 @@ async def async_setup_entry(
 
 class BeltMovingSensor(RetroWalkEntity, BinarySensorEntity):
     """On while the belt moves."""
-
-    def __init__(
-        self, coordinator: RetroWalkCoordinator, description: BinarySensorEntityDescription
-    ) -> None:
-        """Describe the sensor."""
-        super().__init__(coordinator, description.key)
-        self.entity_description = description
 
     def shown_state(self) -> Hashable:
         """Whether the belt moves."""

@@ -51,13 +51,6 @@ class TreadmillButton(RetroWalkEntity, ButtonEntity):
 
     entity_description: RetroWalkButtonDescription
 
-    def __init__(
-        self, coordinator: RetroWalkCoordinator, description: RetroWalkButtonDescription
-    ) -> None:
-        """Describe the button."""
-        super().__init__(coordinator, description.key)
-        self.entity_description = description
-
     def shown_state(self) -> Hashable:
         """A button shows only when it was last pressed, which it writes itself."""
         return None

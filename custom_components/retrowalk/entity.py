@@ -7,6 +7,7 @@ from typing import override
 from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
@@ -28,11 +29,12 @@ class RetroWalkEntity(CoordinatorEntity[RetroWalkCoordinator]):
     # Set by slow counters.
     _write_interval: float = 0.0
 
-    def __init__(self, coordinator: RetroWalkCoordinator, key: str) -> None:
-        """Name the entity after its key and attach it to the treadmill's device."""
+    def __init__(self, coordinator: RetroWalkCoordinator, description: EntityDescription) -> None:
+        """Describe the entity, name it after its key and attach it to the treadmill."""
         super().__init__(coordinator)
-        self._attr_unique_id = f"{coordinator.address}_{key}"
-        self._attr_translation_key = key
+        self.entity_description = description
+        self._attr_unique_id = f"{coordinator.address}_{description.key}"
+        self._attr_translation_key = description.key
         self._attr_device_info = device_info(coordinator)
         self._last_shown: Hashable = None
         self._last_write: float | None = None

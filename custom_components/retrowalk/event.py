@@ -7,7 +7,6 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import RetroWalkConfigEntry
-from .coordinator import RetroWalkCoordinator
 from .entity import RetroWalkEntity
 from .program import SafetyReason
 from .program_control import SafetyStop
@@ -30,13 +29,6 @@ async def async_setup_entry(
 
 class SafetyStopEvent(RetroWalkEntity, EventEntity):
     """Fires when the belt was stopped for a safety reason."""
-
-    def __init__(
-        self, coordinator: RetroWalkCoordinator, description: EventEntityDescription
-    ) -> None:
-        """Describe the event."""
-        super().__init__(coordinator, description.key)
-        self.entity_description = description
 
     def shown_state(self) -> Hashable:
         """An event writes its state when it fires; otherwise only availability matters."""

@@ -14,7 +14,6 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import RetroWalkConfigEntry
-from .coordinator import RetroWalkCoordinator
 from .entity import RetroWalkEntity
 from .ftms import MachineStatusOp, SupportedRange
 from .options import from_kmh, to_kmh
@@ -62,13 +61,6 @@ class TargetSpeedNumber(RetroWalkEntity, NumberEntity):
     sets), and sent rounded to the treadmill's increment. A number does not convert units by
     itself, so its unit is chosen from the options and Home Assistant's unit system.
     """
-
-    def __init__(
-        self, coordinator: RetroWalkCoordinator, description: NumberEntityDescription
-    ) -> None:
-        """Describe the number."""
-        super().__init__(coordinator, description.key)
-        self.entity_description = description
 
     @property
     def _unit(self) -> UnitOfSpeed:
@@ -128,13 +120,6 @@ class TargetSpeedNumber(RetroWalkEntity, NumberEntity):
 
 class TargetInclineNumber(RetroWalkEntity, NumberEntity):
     """The target incline, bounded by the treadmill's range and the incline limit."""
-
-    def __init__(
-        self, coordinator: RetroWalkCoordinator, description: NumberEntityDescription
-    ) -> None:
-        """Describe the number."""
-        super().__init__(coordinator, description.key)
-        self.entity_description = description
 
     @property
     def _range(self) -> DeviceRange:

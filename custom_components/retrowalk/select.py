@@ -14,7 +14,6 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.restore_state import RestoreEntity
 
 from . import RetroWalkConfigEntry
-from .coordinator import RetroWalkCoordinator
 from .entity import RetroWalkEntity
 from .progress import Direction
 
@@ -36,13 +35,6 @@ async def async_setup_entry(
 
 class WalkingDirectionSelect(RetroWalkEntity, SelectEntity, RestoreEntity):
     """Forward or backward: how manual walking is counted."""
-
-    def __init__(
-        self, coordinator: RetroWalkCoordinator, description: SelectEntityDescription
-    ) -> None:
-        """Describe the select."""
-        super().__init__(coordinator, description.key)
-        self.entity_description = description
 
     @property
     @override

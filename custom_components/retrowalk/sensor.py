@@ -440,9 +440,8 @@ class TreadmillSensor(RetroWalkEntity, SensorEntity):
     def __init__(
         self, coordinator: RetroWalkCoordinator, description: RetroWalkSensorDescription
     ) -> None:
-        """Describe the sensor."""
-        super().__init__(coordinator, description.key)
-        self.entity_description = description
+        """Describe the sensor; slow counters write at most every few seconds."""
+        super().__init__(coordinator, description)
         if description.slow_counter:
             self._write_interval = SLOW_COUNTER_WRITE_INTERVAL
 
@@ -464,9 +463,8 @@ class ProgramSensor(RetroWalkEntity, SensorEntity):
     def __init__(
         self, coordinator: RetroWalkCoordinator, description: ProgramSensorDescription
     ) -> None:
-        """Describe the sensor."""
-        super().__init__(coordinator, description.key)
-        self.entity_description = description
+        """Describe the sensor; slow counters write at most every few seconds."""
+        super().__init__(coordinator, description)
         if description.slow_counter:
             self._write_interval = SLOW_COUNTER_WRITE_INTERVAL
 
@@ -482,13 +480,6 @@ class ProgramSensor(RetroWalkEntity, SensorEntity):
 
 class SignalStrengthSensor(RetroWalkEntity, SensorEntity):
     """Signal strength of the treadmill's last advertisement, from the best adapter or proxy."""
-
-    def __init__(
-        self, coordinator: RetroWalkCoordinator, description: SensorEntityDescription
-    ) -> None:
-        """Describe the sensor."""
-        super().__init__(coordinator, description.key)
-        self.entity_description = description
 
     def shown_state(self) -> Hashable:
         """The RSSI shown."""
@@ -509,13 +500,6 @@ class WeeklySensor(RetroWalkEntity, SensorEntity):
     """
 
     entity_description: WeeklySensorDescription
-
-    def __init__(
-        self, coordinator: RetroWalkCoordinator, description: WeeklySensorDescription
-    ) -> None:
-        """Describe the sensor."""
-        super().__init__(coordinator, description.key)
-        self.entity_description = description
 
     @property
     @override

@@ -13,7 +13,6 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import RetroWalkConfigEntry
 from .const import DOMAIN
-from .coordinator import RetroWalkCoordinator
 from .entity import RetroWalkEntity
 from .program import SafetyReason
 from .services import async_start_program
@@ -36,13 +35,6 @@ async def async_setup_entry(
 
 class RetroWalkSwitch(RetroWalkEntity, SwitchEntity):
     """On while a program runs."""
-
-    def __init__(
-        self, coordinator: RetroWalkCoordinator, description: SwitchEntityDescription
-    ) -> None:
-        """Describe the switch."""
-        super().__init__(coordinator, description.key)
-        self.entity_description = description
 
     async def async_added_to_hass(self) -> None:
         """Offer "the retro walk" to Assist, once, when the switch is first registered.
