@@ -57,7 +57,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: RetroWalkConfigEntry) ->
     try:
         await coordinator.async_start()
     except CONNECT_ERRORS as err:
-        await coordinator.async_shutdown()
+        # The coordinator shuts itself down with the failed setup (it registered for unload).
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN,
             translation_key="cannot_connect",

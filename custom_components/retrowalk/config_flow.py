@@ -1,4 +1,4 @@
-"""Adding a treadmill: Bluetooth discovery, a pick list, a test connection; and its options."""
+"""Adding a treadmill: Bluetooth discovery, a pick list, a test connection; reconfiguring."""
 
 import asyncio
 from dataclasses import asdict, dataclass

@@ -35,7 +35,7 @@ from .ftms import (
     TreadmillData,
 )
 from .options import RetroWalkOptions
-from .program import SafetyReason
+from .program import SafetyReason, WalkingDirection
 from .program_control import ProgramController
 from .session import SessionCounters
 from .tracking import SessionTracking
@@ -190,15 +190,16 @@ class RetroWalkCoordinator(DataUpdateCoordinator[TreadmillSnapshot]):
             )
         )
         # When Home Assistant stops it cancels background tasks (the program's too) without
-        # waiting for them; a shutdown job runs before that and is awaited, so a running
-        # program's belt stop is written and answered while Home Assistant still waits.
-        self._unsubscribe.append(
-            self.hass.async_add_shutdown_job(HassJob(self.program.async_shutdown))
-        )
+        # waiting for them, and does not unload entries; a shutdown job runs before that and
+        # is awaited: a running program's belt stop is written and answered, the history is
+        # saved and the treadmill let go while Home Assistant still waits.
+        self._unsubscribe.append(self.hass.async_add_shutdown_job(HassJob(self.async_shutdown)))
 
     @override
     async def async_shutdown(self) -> None:
-        """Disconnect and stop watching; used on unload and when Home Assistant stops."""
+        """End a program, save the history, disconnect; on unload and when HA stops."""
+        if self._closing:
+            return
         self._closing = True
         # A running program ends first, while the link can still carry the stop.
         await self.program.async_shutdown()
@@ -218,7 +219,7 @@ class RetroWalkCoordinator(DataUpdateCoordinator[TreadmillSnapshot]):
 
     @callback
     def async_apply_options(self, options: RetroWalkOptions) -> None:
-        """Use new options from now on (limits, linked sensors, units)."""
+        """Use new options from now on; a running program keeps the ones it started with."""
         self.options = options
         self.tracking.apply_options(options)
         self.async_update_listeners()
@@ -337,21 +338,48 @@ class RetroWalkCoordinator(DataUpdateCoordinator[TreadmillSnapshot]):
         """Stop the belt at once, ahead of any queued command; a program ends aborted."""
         await self._async_command(lambda: self.program.async_emergency_stop(reason))
 
+    def walking_direction(self) -> WalkingDirection:
+        """Which way the person walks: the program's way, else the Walking direction select."""
+        snapshot = self.program.live_snapshot() if self.program.running else None
+        if snapshot is not None and snapshot.direction is not None:
+            return snapshot.direction
+        return WalkingDirection(self.tracking.manual_direction.value)
+
+    def speed_limit_kmh(self) -> float:
+        """The highest speed RetroWalk sets now: the limit for the way the person walks."""
+        return self.options.limits.speed_limit_kmh(self.walking_direction())
+
     async def async_set_target_speed(self, kmh: float) -> None:
         """Set the belt's target speed in km/h; a program keeps it for the segment."""
+        if kmh > self.speed_limit_kmh() + 1e-9:
+            raise self._refused(
+                "speed_above_direction_limit",
+                speed=f"{kmh:g}",
+                limit=f"{self.speed_limit_kmh():g}",
+                direction=self.walking_direction().value,
+            )
+        self._refuse_while_program_holds_the_belt()
         self.program.note_manual_speed(kmh)
         await self._async_command(lambda: self.ftms_client().set_target_speed(kmh))
 
     async def async_set_target_inclination(self, pct: float) -> None:
         """Set the target inclination in percent; a program keeps it for the segment."""
+        self._refuse_while_program_holds_the_belt()
         self.program.note_manual_incline(pct)
         await self._async_command(lambda: self.ftms_client().set_target_inclination(pct))
 
-    def _refused(self, key: str) -> ServiceValidationError:
+    def _refuse_while_program_holds_the_belt(self) -> None:
+        # At a turnaround or in a pause the belt stands on purpose; a speed sent now could
+        # start it on some treadmills. Ready or resume starts it, slowly.
+        snapshot = self.program.live_snapshot()
+        if self.program.running and snapshot is not None and not snapshot.belt_running:
+            raise self._refused("program_holds_belt")
+
+    def _refused(self, key: str, **placeholders: str) -> ServiceValidationError:
         return ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key=key,
-            translation_placeholders={"name": self.config_entry.title},
+            translation_placeholders={"name": self.config_entry.title, **placeholders},
         )
 
     async def _async_command(self, command: Callable[[], Awaitable[None]]) -> None:

@@ -1,6 +1,7 @@
 """Event: every safety stop, with its reason."""
 
 from collections.abc import Hashable
+from typing import override
 
 from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import HomeAssistant, callback
@@ -29,6 +30,12 @@ async def async_setup_entry(
 
 class SafetyStopEvent(RetroWalkEntity, EventEntity):
     """Fires when the belt was stopped for a safety reason."""
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Always: a stop for a lost link is announced while the treadmill is away."""
+        return True
 
     def shown_state(self) -> Hashable:
         """An event writes its state when it fires; otherwise only availability matters."""

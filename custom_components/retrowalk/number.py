@@ -57,10 +57,18 @@ def _device_range(supported: SupportedRange, quantity: str) -> DeviceRange:
 class TargetSpeedNumber(RetroWalkEntity, NumberEntity):
     """The belt's target speed, in the user's unit.
 
-    Bounded by the treadmill's range and the forward speed limit (the highest speed RetroWalk
-    sets), and sent rounded to the treadmill's increment. A number does not convert units by
+    Bounded by the treadmill's range and the speed limit for the way the person walks (the
+    program's direction, else the Walking direction select), and sent rounded to the
+    treadmill's increment. A number does not convert units by
     itself, so its unit is chosen from the options and Home Assistant's unit system.
     """
+
+    async def async_added_to_hass(self) -> None:
+        """Also follow the Walking direction select: it moves the speed limit."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            self.coordinator.tracking.async_add_listener(self._handle_coordinator_update)
+        )
 
     @property
     def _unit(self) -> UnitOfSpeed:
@@ -83,8 +91,8 @@ class TargetSpeedNumber(RetroWalkEntity, NumberEntity):
 
     @property
     def native_max_value(self) -> float:
-        """The lower of the treadmill's top speed and the forward speed limit."""
-        limit = min(self._range.maximum, self.coordinator.options.limits.forward_speed_kmh)
+        """The lower of the treadmill's top speed and the limit for the way one walks."""
+        limit = min(self._range.maximum, self.coordinator.speed_limit_kmh())
         return max(self.native_min_value, _round_down(from_kmh(limit, self._unit), 2))
 
     @property
@@ -112,7 +120,7 @@ class TargetSpeedNumber(RetroWalkEntity, NumberEntity):
 
     async def async_set_native_value(self, value: float) -> None:
         """Send the speed, rounded to the treadmill's increment within the limits."""
-        ceiling = min(self._range.maximum, self.coordinator.options.limits.forward_speed_kmh)
+        ceiling = min(self._range.maximum, self.coordinator.speed_limit_kmh())
         kmh = self._range.snap(to_kmh(value, self._unit), upper=ceiling)
         assert kmh is not None  # Home Assistant checked the value against min and max.
         await self.coordinator.async_set_target_speed(kmh)

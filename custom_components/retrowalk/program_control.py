@@ -30,6 +30,7 @@ from homeassistant.util import dt as dt_util
 from .const import DOMAIN, EVENT_SAFETY_STOP
 from .ftms import (
     FtmsClient,
+    FtmsError,
     FtmsNotConnectedError,
     MachineStatus,
     MachineStatusOp,
@@ -141,7 +142,10 @@ class ProgramController:
         self._unsubscribe_sensors: list[CALLBACK_TYPE] = []
         self._cancel_deadline: CALLBACK_TYPE | None = None
         self._deadline: float | None = None
-        self._stop_belt_when_back = False
+        # A stop that could not be sent (the link was down) is owed until the treadmill shows
+        # its belt standing; it is sent as soon as a record shows the belt still running.
+        self._stop_owed = False
+        self._owed_stop_task: asyncio.Task[None] | None = None
         self._listeners: list[CALLBACK_TYPE] = []
         self._safety_stop_listeners: list[Callable[[SafetyStop], None]] = []
         self.snapshot: RunnerSnapshot | None = None
@@ -214,7 +218,7 @@ class ProgramController:
             initial_incline_pct=incline or 0.0,
             listener=self._handle_snapshot,
         )
-        self._stop_belt_when_back = False
+        self._stop_owed = False
         self._runner = runner
         self._guard = SafetyGuard(options.limits)
         self.plan = plan
@@ -265,6 +269,9 @@ class ProgramController:
         speed = self._coordinator.data.speed_kmh
         try:
             await self._treadmill.stop()
+        except FtmsError:
+            self._stop_owed = True
+            raise
         finally:
             self._announce(SafetyStop(reason, None, speed, dt_util.utcnow()))
 
@@ -290,15 +297,18 @@ class ProgramController:
 
     @callback
     def observe_data(self, data: TreadmillData) -> None:
-        """A treadmill record: its heart rate, and whether the belt still runs after a loss."""
-        if self._stop_belt_when_back and data.speed_kmh is not None:
-            self._stop_belt_when_back = False
-            if data.speed_kmh > 0:
+        """A treadmill record: its heart rate, and whether an owed stop must still be sent."""
+        if self._stop_owed and data.speed_kmh is not None:
+            if data.speed_kmh == 0:
+                self._stop_owed = False
+            elif self._owed_stop_task is None or self._owed_stop_task.done():
                 _LOGGER.warning(
-                    "%s: the belt still runs after the link came back; stopping it",
+                    "%s: the belt still runs after a stop that could not be sent; stopping it",
                     self._coordinator.config_entry.title,
                 )
-                self._hass.async_create_task(self._async_stop_belt(), eager_start=True)
+                self._owed_stop_task = self._hass.async_create_task(
+                    self._async_send_owed_stop(), eager_start=True
+                )
         if self._guard is not None and self._guard.active:
             self._judge(
                 self._guard.observe_heart_rate(
@@ -333,21 +343,20 @@ class ProgramController:
     def observe_link(self, connected: bool) -> None:
         """The Bluetooth link went down or came back."""
         if connected:
-            if self.snapshot is not None and self.snapshot.belt_stop_failed:
-                # The stop could not be sent while the link was down: send it once the
-                # treadmill shows its belt still runs.
-                self._stop_belt_when_back = True
             return
         if self._guard is not None:
             # Even while the belt stands: a lost link needs an explicit new start.
             reason = self._guard.observe_link(False, self._clock.monotonic())
             self._judge(reason or SafetyReason.LINK_LOST)
 
-    async def _async_stop_belt(self) -> None:
+    async def _async_send_owed_stop(self) -> None:
         try:
             await self._treadmill.stop()
-        except Exception:
-            _LOGGER.exception("Stopping the belt after the link came back failed")
+        except FtmsError as err:
+            # Still owed: the next record that shows the belt running tries again.
+            _LOGGER.warning("Stopping the belt failed, trying again: %s", err)
+        else:
+            self._stop_owed = False
 
     def _watch_linked_sensors(self) -> None:
         options = self._coordinator.options
@@ -411,6 +420,8 @@ class ProgramController:
     def _handle_snapshot(self, snapshot: RunnerSnapshot) -> None:
         previous = self.snapshot
         self.snapshot = snapshot
+        if snapshot.belt_stop_failed and (previous is None or not previous.belt_stop_failed):
+            self._stop_owed = True
         guard = self._guard
         if guard is not None:
             now = self._clock.monotonic()

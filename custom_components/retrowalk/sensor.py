@@ -24,6 +24,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
+from homeassistant.util.unit_system import US_CUSTOMARY_SYSTEM
 
 from . import RetroWalkConfigEntry
 from .const import SLOW_COUNTER_WRITE_INTERVAL
@@ -264,7 +265,7 @@ def _program_incline(coordinator: RetroWalkCoordinator) -> StateType:
     return None if snapshot is None else snapshot.incline_pct
 
 
-def _walking_direction(coordinator: RetroWalkCoordinator) -> StateType:
+def _program_direction(coordinator: RetroWalkCoordinator) -> StateType:
     snapshot = _running(coordinator)
     if snapshot is None or snapshot.direction is None:
         return None
@@ -318,10 +319,10 @@ PROGRAM_SENSORS: tuple[ProgramSensorDescription, ...] = (
         value_fn=_program_incline,
     ),
     ProgramSensorDescription(
-        key="walking_direction",
+        key="program_direction",
         device_class=SensorDeviceClass.ENUM,
         options=[direction.value for direction in WalkingDirection],
-        value_fn=_walking_direction,
+        value_fn=_program_direction,
     ),
 )
 
@@ -432,7 +433,20 @@ async def async_setup_entry(
     async_add_entities(entities)
 
 
-class TreadmillSensor(RetroWalkEntity, SensorEntity):
+class RetroWalkSensorEntity(RetroWalkEntity, SensorEntity):
+    """A RetroWalk sensor: distances shown in the user's unit system."""
+
+    @property
+    @override
+    def suggested_unit_of_measurement(self) -> str | None:
+        """Kilometres, or miles for US customary units (a suggestion overrides conversion)."""
+        suggested = super().suggested_unit_of_measurement
+        if suggested == UnitOfLength.KILOMETERS and self.hass.config.units is US_CUSTOMARY_SYSTEM:
+            return UnitOfLength.MILES
+        return suggested
+
+
+class TreadmillSensor(RetroWalkSensorEntity):
     """A value from the treadmill's notifications."""
 
     entity_description: RetroWalkSensorDescription
@@ -455,7 +469,7 @@ class TreadmillSensor(RetroWalkEntity, SensorEntity):
         return self.entity_description.value_fn(self.coordinator.data)
 
 
-class ProgramSensor(RetroWalkEntity, SensorEntity):
+class ProgramSensor(RetroWalkSensorEntity):
     """What the retro-walking program is doing."""
 
     entity_description: ProgramSensorDescription
@@ -478,8 +492,14 @@ class ProgramSensor(RetroWalkEntity, SensorEntity):
         return self.entity_description.value_fn(self.coordinator)
 
 
-class SignalStrengthSensor(RetroWalkEntity, SensorEntity):
+class SignalStrengthSensor(RetroWalkSensorEntity):
     """Signal strength of the treadmill's last advertisement, from the best adapter or proxy."""
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Whenever an advertisement was heard: a connected treadmill stops advertising."""
+        return self.coordinator.rssi is not None
 
     def shown_state(self) -> Hashable:
         """The RSSI shown."""
@@ -491,7 +511,7 @@ class SignalStrengthSensor(RetroWalkEntity, SensorEntity):
         return self.coordinator.rssi
 
 
-class WeeklySensor(RetroWalkEntity, SensorEntity):
+class WeeklySensor(RetroWalkSensorEntity):
     """A figure of the session history: this week's minutes, the goal, the progression.
 
     The figures are brought up to date at most once a minute while walking, at every stop

@@ -120,17 +120,13 @@ def coordinator_for_device(hass: HomeAssistant, device_id: str) -> RetroWalkCoor
     device = dr.async_get(hass).async_get(device_id)
     if device is None:
         raise _invalid("unknown_device", device_id=device_id)
-    for entry_id in device.config_entries:
-        entry = hass.config_entries.async_get_entry(entry_id)
-        if entry is None or entry.domain != DOMAIN:
-            continue
-        if entry.state is not ConfigEntryState.LOADED:
-            raise _invalid("not_connected", name=entry.title)
-        coordinator: RetroWalkCoordinator = entry.runtime_data
-        if not coordinator.connected:
-            raise _invalid("not_connected", name=entry.title)
-        return coordinator
-    raise _invalid("unknown_device", device_id=device_id)
+    entry = hass.config_entries.async_get_entry(device.config_entry_id)
+    if entry is None or entry.domain != DOMAIN:
+        raise _invalid("unknown_device", device_id=device_id)
+    if entry.state is not ConfigEntryState.LOADED or not entry.runtime_data.connected:
+        raise _invalid("not_connected", name=entry.title)
+    coordinator: RetroWalkCoordinator = entry.runtime_data
+    return coordinator
 
 
 def _speed_kmh(value: float, unit: UnitOfSpeed, limit_kmh: float) -> float:
@@ -309,7 +305,7 @@ async def _emergency_stop(call: ServiceCall) -> None:
         chosen = [
             coordinator
             for coordinator in coordinators
-            if device is not None and coordinator.config_entry.entry_id in device.config_entries
+            if device is not None and coordinator.config_entry.entry_id == device.config_entry_id
         ]
         if chosen:
             coordinators = chosen

@@ -276,7 +276,7 @@ class Walk:
             belt_stood_after_s=stood_after_s,
             max_speed_while_waiting_kmh=max(samples, default=0.0),
             belt_state=self.treadmill.belt_state.value,
-            direction_shown=self.state("sensor", "walking_direction"),
+            direction_shown=self.state("sensor", "program_direction"),
         )
         await (confirm or (lambda: self.press("ready")))()
         return seen
