@@ -29,10 +29,10 @@ class RetroWalkButtonDescription(ButtonEntityDescription):
 
 async def _ready(coordinator: RetroWalkCoordinator) -> None:
     """Confirm a turnaround: the program starts the belt again at its lowest speed."""
-    if not coordinator.program.ready():
+    if (refusal := coordinator.program.confirm_ready()) is not None:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
-            translation_key="not_waiting_for_ready",
+            translation_key=refusal,
             translation_placeholders={"name": coordinator.config_entry.title},
         )
 

@@ -247,8 +247,8 @@ class ReadyHandler(RetroWalkIntentHandler):
     ) -> None:
         """Confirm the turnaround."""
         coordinator = _connected(intent_obj)
-        if not coordinator.program.ready():
-            raise _error("not_waiting_for_ready", name=coordinator.config_entry.title)
+        if (refusal := coordinator.program.confirm_ready()) is not None:
+            raise _error(refusal, name=coordinator.config_entry.title)
         response.async_set_speech("The belt starts slowly. Hold the rails.")
 
 

@@ -7,7 +7,7 @@ the bus and the "Safety stop" event entity).
 """
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 import logging
@@ -34,6 +34,7 @@ from .ftms import (
     FtmsNotConnectedError,
     MachineStatus,
     MachineStatusOp,
+    StopOrPause,
     TreadmillData,
 )
 from .program import (
@@ -59,6 +60,8 @@ _LOGGER = logging.getLogger(__name__)
 # (status 02), before or after its answer; such a status within this window after our own
 # command is our own, not the person pressing stop on the console.
 OWN_HALT_ECHO_S = 3.0
+# After our pause or stop a belt coasts down; still moving this long after it, it is running.
+HELD_BELT_GRACE_S = 10.0
 
 # Machine events that end a program (docs: shared/retro-walking.md), moving belt or not.
 PROGRAM_ENDING_STATUSES: dict[int, SafetyReason] = {
@@ -89,30 +92,37 @@ class ConnectedTreadmill:
     def __init__(self, coordinator: RetroWalkCoordinator) -> None:
         """Follow the coordinator's connection."""
         self._coordinator = coordinator
-        self.own_halt_until = 0.0
+        # What we last stopped or paused with, and until when its echo may arrive.
+        self._own_halt: int | None = None
+        self._own_halt_until = 0.0
+        self._own_start_until = 0.0
 
     def _client(self) -> FtmsClient:
         return self._coordinator.ftms_client()
 
     async def start(self) -> None:
         """Start or resume the belt."""
-        await self._client().start()
+        self._own_start_until = time.monotonic() + OWN_HALT_ECHO_S
+        try:
+            await self._client().start()
+        finally:
+            self._own_start_until = time.monotonic() + OWN_HALT_ECHO_S
 
     async def stop(self) -> None:
         """Stop the belt, ahead of anything queued."""
-        self.own_halt_until = time.monotonic() + OWN_HALT_ECHO_S
-        try:
-            await self._client().stop()
-        finally:
-            self.own_halt_until = time.monotonic() + OWN_HALT_ECHO_S
+        await self._halt(StopOrPause.STOP, self._client().stop)
 
     async def pause(self) -> None:
         """Pause the belt."""
-        self.own_halt_until = time.monotonic() + OWN_HALT_ECHO_S
+        await self._halt(StopOrPause.PAUSE, self._client().pause)
+
+    async def _halt(self, kind: StopOrPause, command: Callable[[], Awaitable[None]]) -> None:
+        self._own_halt = kind
+        self._own_halt_until = time.monotonic() + OWN_HALT_ECHO_S
         try:
-            await self._client().pause()
+            await command()
         finally:
-            self.own_halt_until = time.monotonic() + OWN_HALT_ECHO_S
+            self._own_halt_until = time.monotonic() + OWN_HALT_ECHO_S
 
     async def set_target_speed(self, kmh: float) -> None:
         """Set the belt speed."""
@@ -124,7 +134,25 @@ class ConnectedTreadmill:
 
     def halting(self) -> bool:
         """Whether a stop or pause of ours is under way or just done."""
-        return time.monotonic() < self.own_halt_until
+        return time.monotonic() < self._own_halt_until
+
+    def seconds_since_halt(self) -> float:
+        """How long ago our last stop or pause was answered (or given up)."""
+        return time.monotonic() - (self._own_halt_until - OWN_HALT_ECHO_S)
+
+    def is_own_echo(self, status: MachineStatus) -> bool:
+        """Whether the treadmill reports what we just did (not the person at the console).
+
+        A stop or pause we sent comes back as "stopped or paused by the user" with the same
+        parameter, a start as "started by the user"; a console stop right after our pause is
+        the person's.
+        """
+        now = time.monotonic()
+        if status.op == MachineStatusOp.STOPPED_OR_PAUSED_BY_USER:
+            return now < self._own_halt_until and status.control_information == self._own_halt
+        if status.op == MachineStatusOp.STARTED_OR_RESUMED_BY_USER:
+            return now < self._own_start_until
+        return False
 
 
 class ProgramController:
@@ -223,6 +251,7 @@ class ProgramController:
         self._guard = SafetyGuard(options.limits)
         self.plan = plan
         self.snapshot = runner.snapshot()
+        self._stop_watching()
         self._watch_linked_sensors()
         self._task = self._coordinator.config_entry.async_create_background_task(
             self._hass, self._async_run(runner), f"{DOMAIN} program {self._coordinator.address}"
@@ -242,9 +271,17 @@ class ProgramController:
                 f"{DOMAIN} program ramp down {self._coordinator.address}",
             )
 
-    def ready(self) -> bool:
-        """The person has turned around; return whether a turnaround was waiting."""
-        return self._runner is not None and self._runner.ready()
+    def confirm_ready(self) -> str | None:
+        """The person has turned around: None when accepted, else why not (a translation key).
+
+        Refused while the belt still coasts to a stop: the person turns on a standing belt.
+        """
+        snapshot = self.live_snapshot()
+        if self._runner is None or snapshot is None or not snapshot.waiting_for_ready:
+            return "not_waiting_for_ready"
+        if self._coordinator.data.belt_moving:
+            return "belt_still_moving"
+        return None if self._runner.ready() else "not_waiting_for_ready"
 
     def pause(self) -> bool:
         """Pause the program; return whether it was accepted."""
@@ -309,6 +346,14 @@ class ProgramController:
                 self._owed_stop_task = self._hass.async_create_task(
                     self._async_send_owed_stop(), eager_start=True
                 )
+        if (
+            data.speed_kmh
+            and self._holds_belt()
+            and self._treadmill.seconds_since_halt() > HELD_BELT_GRACE_S
+        ):
+            # The program holds the belt, yet it runs (a treadmill that ignored the pause).
+            self._judge(SafetyReason.BELT_STARTED_WHILE_HELD)
+            return
         if self._guard is not None and self._guard.active:
             self._judge(
                 self._guard.observe_heart_rate(
@@ -316,12 +361,27 @@ class ProgramController:
                 )
             )
 
+    def _holds_belt(self) -> bool:
+        """Whether the program keeps the belt standing: at a turnaround or in a pause."""
+        snapshot = self.snapshot
+        return (
+            self.running
+            and snapshot is not None
+            and not snapshot.belt_running
+            and (snapshot.waiting_for_ready or snapshot.paused)
+        )
+
     @callback
     def observe_machine_status(self, status: MachineStatus) -> None:
         """A machine status: console stops, the safety key, lost control, manual changes."""
         if self._guard is None or self._runner is None:
             return
-        if status.op == MachineStatusOp.STOPPED_OR_PAUSED_BY_USER and self._treadmill.halting():
+        if self._treadmill.is_own_echo(status):
+            return
+        if status.op == MachineStatusOp.STARTED_OR_RESUMED_BY_USER and self._holds_belt():
+            # Started on the console at a turnaround or in a pause: the belt would run with
+            # no program watching it.
+            self._judge(SafetyReason.BELT_STARTED_WHILE_HELD)
             return
         reason = self._guard.observe_machine_status(status.op, self._clock.monotonic())
         # The guard judges a moving belt; while it stands (turnaround, pause) these events
@@ -408,7 +468,9 @@ class ProgramController:
         try:
             final = await runner.run()
         finally:
-            self._stop_watching()
+            # A new program may already watch its own sensors: leave those alone.
+            if self._runner is runner:
+                self._stop_watching()
         _LOGGER.info(
             "%s: program %s%s",
             self._coordinator.config_entry.title,

@@ -283,8 +283,8 @@ async def _resume_program(call: ServiceCall) -> None:
 
 async def _ready(call: ServiceCall) -> None:
     coordinator = _running_program(call)
-    if not coordinator.program.ready():
-        raise _invalid("not_waiting_for_ready", name=coordinator.config_entry.title)
+    if (refusal := coordinator.program.confirm_ready()) is not None:
+        raise _invalid(refusal, name=coordinator.config_entry.title)
 
 
 async def _stop_belt(coordinator: RetroWalkCoordinator) -> FtmsError | None:

@@ -1,14 +1,32 @@
 """The controls keep to the limits of the way one walks, and to a program's hold on the belt."""
 
+from typing import Any
+
 from homeassistant.const import STATE_UNAVAILABLE, UnitOfLength
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.util.unit_system import US_CUSTOMARY_SYSTEM
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.retrowalk.const import DOMAIN, EVENT_SAFETY_STOP
 from custom_components.retrowalk.program import SafetyReason
+from retrowalk_sim import SimulatedTreadmill
+from tests.conftest import entry_for
 from tests.integration.conftest import Op, Walk
 from tests.integration.test_safety import walk_at_speed, walk_to_turnaround
+
+
+@pytest.fixture
+def entry_options() -> dict[str, Any]:
+    """Options of the treadmill's entry; tests parametrize it."""
+    return {}
+
+
+@pytest.fixture
+def entry(treadmill: SimulatedTreadmill, entry_options: dict[str, Any]) -> MockConfigEntry:
+    """The treadmill's entry, with this test's options."""
+    return entry_for(treadmill, **entry_options)
 
 
 async def _set_speed(walk: Walk, value: float) -> None:
@@ -59,6 +77,7 @@ async def test_in_a_backward_segment_the_backward_limit_holds(walk: Walk) -> Non
         ],
     )
     await walk.run_until(lambda: walk.snapshot.waiting_for_ready, within_s=60)
+    await walk.run_until(lambda: walk.treadmill.speed_kmh == 0, within_s=10)
     await walk.press("ready")
     await walk.run_until(lambda: walk.snapshot.belt_running, within_s=10)
     assert _max_speed(walk) == 3.2
@@ -129,3 +148,76 @@ async def test_distances_in_miles_for_us_customary_units(walk: Walk) -> None:
     total = states[walk.entity_id("sensor", "total_backward_distance")]
     assert distance.attributes["unit_of_measurement"] == UnitOfLength.MILES
     assert total.attributes["unit_of_measurement"] == UnitOfLength.MILES
+
+
+# What the program holds, it holds ------------------------------------------------------------
+
+
+async def test_ready_is_refused_while_the_belt_still_coasts(walk: Walk) -> None:
+    await walk.call(
+        "start_program",
+        segments=[
+            {"direction": "forward", "minutes": 0.5, "speed": 2.0},
+            {"direction": "backward", "minutes": 0.5, "speed": 1.2},
+        ],
+    )
+    await walk.run_until(lambda: walk.snapshot.waiting_for_ready, within_s=60)
+    assert walk.treadmill.speed_kmh > 0  # the pause is answered before the belt stands
+    with pytest.raises(ServiceValidationError) as raised:
+        await walk.press("ready")
+    assert raised.value.translation_key == "belt_still_moving"
+    await walk.run_until(lambda: walk.treadmill.speed_kmh == 0, within_s=10)
+    await walk.press("ready")
+    await walk.run_until(lambda: walk.snapshot.belt_running, within_s=10)
+
+
+async def test_a_belt_started_on_the_console_at_a_turnaround_is_stopped(walk: Walk) -> None:
+    await walk_to_turnaround(walk)
+    since = walk.write_count
+    walk.treadmill.console_start()
+    await walk.settle()
+    assert walk.snapshot.abort_reason is SafetyReason.BELT_STARTED_WHILE_HELD
+    await walk.run_until(lambda: walk.treadmill.speed_kmh == 0, within_s=10)
+    assert Op.STOP in [c.op for c in walk.commands(since)]
+    assert [e["reason"] for e in walk.safety_events] == ["belt_started_while_held"]
+
+
+async def test_a_console_stop_right_after_our_pause_ends_the_program(walk: Walk) -> None:
+    await walk_to_turnaround(walk)
+    # Within the echo window of our own pause, but a stop, not a pause: the person's.
+    walk.treadmill.console_stop()
+    await walk.settle()
+    assert walk.snapshot.abort_reason is SafetyReason.CONSOLE_STOP
+
+
+@pytest.mark.parametrize("entry_options", [{"presence_entity": "binary_sensor.mat"}])
+async def test_a_program_started_from_a_safety_stop_keeps_its_sensor_watch(walk: Walk) -> None:
+    """An automation restarts the program when one ends: the new program still watches."""
+    hass = walk.hass
+    hass.states.async_set("binary_sensor.mat", "on")
+    await walk_at_speed(walk, 1.5)
+
+    @callback
+    def start_again(event: Event) -> None:
+        if not restarted:
+            restarted.append(event)
+            hass.async_create_task(
+                hass.services.async_call(
+                    DOMAIN,
+                    "start_program",
+                    {"device_id": walk.device_id, "level": "beginner"},
+                    blocking=True,
+                )
+            )
+
+    restarted: list[Event] = []
+    unsubscribe = hass.bus.async_listen(EVENT_SAFETY_STOP, start_again)
+    try:
+        await walk.press("stop")
+        await walk.tick(2)
+        await walk.run_until(lambda: walk.treadmill.speed_kmh >= 1.0, within_s=60)
+        hass.states.async_set("binary_sensor.mat", "off")
+        await walk.run_until(lambda: not walk.program.running, within_s=30)
+    finally:
+        unsubscribe()
+    assert walk.snapshot.abort_reason is SafetyReason.PRESENCE_LOST

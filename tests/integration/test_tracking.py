@@ -132,6 +132,7 @@ async def test_program_aborted_by_knee_pain_is_a_pain_stop(
 ) -> None:
     await walk.call("start_program", level="beginner")
     await walk.run_until(lambda: walk.snapshot.waiting_for_ready, within_s=200)
+    await walk.run_until(lambda: walk.treadmill.speed_kmh == 0, within_s=10)
     await walk.press("ready")
     await walk.tick(120)
 

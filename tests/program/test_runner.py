@@ -1178,3 +1178,24 @@ async def test_speeds_reported_while_the_belt_starts_are_not_changes_by_hand(
     assert not runner.manual_speed_change(1.0)
     await clock.advance_to(40.0)
     assert runner.snapshot().speed_kmh == 2.4
+
+
+async def test_resume_is_refused_once_a_stop_is_asked_for(
+    clock: VirtualClock,
+    treadmill: RecordingTreadmill,
+    device: DeviceLimits,
+    start: Launch,
+) -> None:
+    runner = ProgramRunner(backward_only(device, incline=0), treadmill, clock, device=device)
+    task = await start(runner)
+    await clock.advance_to(100.0)
+    assert runner.pause()
+    await clock.settle()
+    stopping = asyncio.create_task(runner.stop_gracefully())
+    await asyncio.sleep(0)
+    # Both land before the program wakes: the stop wins, the belt is not started again.
+    assert not runner.resume()
+    final = await drive_task(task, clock)
+    await stopping
+    assert final.phase is Phase.FINISHED
+    assert "start" not in [call.kind for call in treadmill.calls if call.at >= 100.0]

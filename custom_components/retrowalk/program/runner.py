@@ -361,7 +361,12 @@ class ProgramRunner:
         return True
 
     def resume(self) -> bool:
-        """Resume after :meth:`pause`; return whether there was a pause to resume."""
+        """Resume after :meth:`pause`; return whether there was a pause to resume.
+
+        Refused once the program is asked to stop: a stopping program does not start the belt.
+        """
+        if self._stop_requested:
+            return False
         if self._pause_requested and not self._paused:
             self._pause_requested = False
             return True

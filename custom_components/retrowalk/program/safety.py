@@ -21,6 +21,7 @@ class SafetyReason(StrEnum):
     SAFETY_KEY = "safety_key"
     CONTROL_LOST = "control_lost"
     CONSOLE_STOP = "console_stop"
+    BELT_STARTED_WHILE_HELD = "belt_started_while_held"
     LINK_LOST = "link_lost"
     SESSION_TOO_LONG = "session_too_long"
     HOME_ASSISTANT_STOPPING = "home_assistant_stopping"
