@@ -35,6 +35,7 @@ class GattProtocolError(SimulatorError):
     REQUEST_NOT_SUPPORTED = 0x06
     ATTRIBUTE_NOT_FOUND = 0x0A
     CCCD_IMPROPERLY_CONFIGURED = 0xFD
+    PROCEDURE_ALREADY_IN_PROGRESS = 0xFE
 
     def __init__(self, code: int, message: str) -> None:
         """Keep the ATT error code so the backend can raise the matching bleak error."""

@@ -256,6 +256,9 @@ class Misbehaviour:
     """Ops answered 02 (op code not supported)."""
     result_overrides: dict[int, int] = field(default_factory=dict)
     """Op -> result code answered instead of carrying out the procedure."""
+    refuse_while_busy: bool = False
+    """As FTMS allows: a control point write before the previous procedure was answered is
+    refused with ATT error 0xFE (procedure already in progress)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -404,6 +407,8 @@ class SimulatedTreadmill:
         # out after the write's response, in the order real machines send them.
         self._outbox: list[tuple[str, bytes]] | None = None
         self._response_tasks: set[asyncio.Task[None]] = set()
+        # Procedures written and not answered yet (for refuse_while_busy).
+        self._procedures_unanswered = 0
         self._realtime_task: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------------ state (read-only)
@@ -665,6 +670,7 @@ class SimulatedTreadmill:
         self._connection_generation += 1
         self._subscriptions.clear()
         self._control_granted = False
+        self._procedures_unanswered = 0
         for task in self._response_tasks:
             task.cancel()
         if self.profile.stops_belt_on_link_loss and self._belt_state is not BeltState.STOPPED:
@@ -792,6 +798,11 @@ class SimulatedTreadmill:
                 GattProtocolError.CCCD_IMPROPERLY_CONFIGURED,
                 "control point indications are not enabled",
             )
+        if self.misbehaviour.refuse_while_busy and self._procedures_unanswered:
+            raise GattProtocolError(
+                GattProtocolError.PROCEDURE_ALREADY_IN_PROGRESS,
+                "a control point procedure is already in progress",
+            )
         self._handle_control_point(data)
 
     # ------------------------------------------------------------------ person and machine
@@ -897,6 +908,7 @@ class SimulatedTreadmill:
         messages: list[tuple[str, bytes]] = []
         if not self.misbehaviour.drop_responses:
             messages.append((FtmsCharacteristic.CONTROL_POINT, control_point_response(op, result)))
+            self._procedures_unanswered += 1
         messages += follow_ups
         delay = self.misbehaviour.response_delay_s
         loop = asyncio.get_running_loop()
@@ -921,6 +933,8 @@ class SimulatedTreadmill:
         if generation != self._connection_generation:
             return
         for uuid, payload in messages:
+            if uuid == FtmsCharacteristic.CONTROL_POINT:
+                self._procedures_unanswered = max(0, self._procedures_unanswered - 1)
             self._deliver(uuid, payload)
 
     def _control_result(self, op: int, parameter: bytes) -> int:

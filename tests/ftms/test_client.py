@@ -16,6 +16,7 @@ from custom_components.retrowalk.ftms import (
     FtmsCommandDroppedError,
     FtmsControlError,
     FtmsControlNotPermittedError,
+    FtmsError,
     FtmsInvalidParameterError,
     FtmsNotConnectedError,
     FtmsOperationFailedError,
@@ -858,3 +859,59 @@ async def test_no_task_outlives_a_dropped_link(
     await client.connect()
     await client.set_target_speed(2.0)
     assert len(command_workers()) == 1
+
+
+# -- a strict machine refuses a write while a procedure is unanswered ----------------------------
+
+
+async def test_a_busy_strict_machine_gets_the_stop_as_soon_as_it_is_free(
+    treadmill: SimulatedTreadmill, make_client: ClientFactory
+) -> None:
+    client: FtmsClient = await make_client()
+    await client.start()
+    treadmill.misbehaviour.refuse_while_busy = True
+    treadmill.misbehaviour.response_delay_s = 0.3
+    in_flight = asyncio.create_task(client.set_target_speed(4.0))
+    await until(lambda: len(treadmill.writes) == 3)
+    treadmill.misbehaviour.response_delay_s = 0
+
+    called = time.monotonic()
+    await client.stop()
+    # Refused once (the speed is unanswered), written again as soon as it was answered.
+    assert written(treadmill) == [REQUEST, START, SPEED, STOP_OR_PAUSE, STOP_OR_PAUSE]
+    assert 0.2 < time.monotonic() - called < 0.5
+    await in_flight
+    await treadmill.advance(10)
+    assert treadmill.belt_state is BeltState.STOPPED
+
+
+async def test_request_control_and_stop_reach_a_strict_machine(
+    treadmill: SimulatedTreadmill, make_client: ClientFactory
+) -> None:
+    client: FtmsClient = await make_client(
+        quirks=DeviceQuirks(request_control=RequestControlMode.BEFORE_EACH)
+    )
+    await client.start()
+    await client.set_target_speed(2.0)
+    await treadmill.advance(5)
+    treadmill.misbehaviour.refuse_while_busy = True
+    treadmill.misbehaviour.response_delay_s = 0.1
+    await client.stop()
+    await treadmill.advance(10)
+    assert treadmill.belt_state is BeltState.STOPPED
+    # Stop right behind Request Control is refused; it goes again once control is answered.
+    assert written(treadmill)[-3:] == [REQUEST, STOP_OR_PAUSE, STOP_OR_PAUSE]
+
+
+async def test_a_stop_the_machine_keeps_refusing_fails(
+    treadmill: SimulatedTreadmill, make_client: ClientFactory
+) -> None:
+    client: FtmsClient = await make_client(response_timeout=0.3)
+    await client.start()
+    treadmill.misbehaviour.refuse_while_busy = True
+    treadmill.misbehaviour.drop_responses = True
+    hung = asyncio.create_task(client.set_target_speed(2.0))
+    await until(lambda: len(treadmill.writes) == 3)
+    with pytest.raises(FtmsError):
+        await asyncio.wait_for(client.stop(), timeout=30)
+    hung.cancel()

@@ -221,3 +221,24 @@ async def test_a_program_started_from_a_safety_stop_keeps_its_sensor_watch(walk:
     finally:
         unsubscribe()
     assert walk.snapshot.abort_reason is SafetyReason.PRESENCE_LOST
+
+
+@pytest.mark.parametrize(
+    "entry_options",
+    [
+        {
+            "safety": {"heart_rate_limit": 120},
+            "device": {"quirk_request_control_before_each": True},
+        }
+    ],
+)
+async def test_a_safety_stop_reaches_a_strict_treadmill(walk: Walk) -> None:
+    """A treadmill that refuses writes while busy still gets the stop, right after."""
+    walk.treadmill.misbehaviour.refuse_while_busy = True
+    await walk_at_speed(walk, 1.5)
+    since = walk.write_count
+    walk.treadmill.set_heart_rate(130)
+    await walk.run_until(lambda: walk.treadmill.speed_kmh == 0, within_s=15)
+    assert walk.snapshot.abort_reason is SafetyReason.HEART_RATE
+    assert not walk.snapshot.belt_stop_failed
+    assert Op.STOP in [c.op for c in walk.commands(since)]

@@ -94,6 +94,11 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__name__)
 
+URGENT_WRITE_ATTEMPTS: Final = 3
+"""Writes of a stop (and the Request Control before it) before giving up."""
+URGENT_WRITE_RETRY_S: Final = 0.1
+"""Pause before writing a refused stop again when no other procedure is pending."""
+
 DEFAULT_RESPONSE_TIMEOUT_S: Final = 5.0
 """How long a control-point procedure waits for its ``80 op result`` response."""
 
@@ -629,6 +634,34 @@ class FtmsClient:
                 raise FtmsNotConnectedError(f"the link dropped while writing: {err}") from err
             raise FtmsError(f"writing op 0x{payload[0]:02X} failed: {err}") from err
 
+    async def _write_urgently(self, payload: bytes, own: _AwaitedResponse) -> None:
+        """Write now; if the machine is busy with another procedure, right after it answers.
+
+        FTMS lets a machine refuse a control point write while an earlier procedure is still
+        unanswered (ATT error 0xFE, procedure already in progress). Most treadmills take the
+        write at once, and then nothing waits; a strict one gets it the moment it is free.
+        """
+        for attempt in range(1, URGENT_WRITE_ATTEMPTS + 1):
+            try:
+                await self._write(payload, None)
+            except FtmsNotConnectedError:
+                raise
+            except FtmsError:
+                if attempt == URGENT_WRITE_ATTEMPTS:
+                    raise
+                busy = [
+                    awaited.response
+                    for awaited in self._awaited
+                    if awaited is not own and not awaited.response.done()
+                ]
+                _LOGGER.debug("Control point busy, writing 0x%02X again", payload[0])
+                if busy:
+                    await asyncio.wait(busy, timeout=self._response_timeout)
+                else:
+                    await asyncio.sleep(URGENT_WRITE_RETRY_S)
+            else:
+                return
+
     def _await_response_to(self, request_op: int) -> _AwaitedResponse:
         awaited = _AwaitedResponse(request_op)
         self._awaited.append(awaited)
@@ -746,8 +779,8 @@ class FtmsClient:
         try:
             if control is not None:
                 # Written back to back: waiting for the control answer would delay the stop.
-                await self._write(encode_request_control(), None)
-            await self._write(encode_stop(), None)
+                await self._write_urgently(encode_request_control(), control)
+            await self._write_urgently(encode_stop(), stop)
             response = await self._response(stop)
             if control is not None and _answered_success(control):
                 self._control_held = True
