@@ -11,6 +11,7 @@ that heard the request. A conversation agent only reaches treadmills with an ent
 it.
 """
 
+import asyncio
 from collections.abc import Mapping
 import math
 from typing import Any, Final, override
@@ -105,6 +106,29 @@ def target_treadmill(intent_obj: intent.Intent) -> RetroWalkCoordinator:
         "several_treadmills",
         names=", ".join(coordinator.config_entry.title for coordinator in coordinators),
     )
+
+
+def treadmills_to_stop(intent_obj: intent.Intent) -> list[RetroWalkCoordinator]:
+    """The treadmills a stop is for: the one meant, or, unsure, every one that moves.
+
+    A stop is never refused for want of knowing which treadmill (as the emergency stop
+    action): when the request does not say, every loaded treadmill whose belt moves or
+    whose program runs is stopped.
+    """
+    try:
+        return [target_treadmill(intent_obj)]
+    except HomeAssistantError:
+        moving = [
+            coordinator
+            for entry in intent_obj.hass.config_entries.async_entries(DOMAIN)
+            if entry.state is ConfigEntryState.LOADED
+            and (
+                (coordinator := entry.runtime_data).program.running or coordinator.data.belt_moving
+            )
+        ]
+        if not moving:
+            raise
+        return moving
 
 
 def _connected(intent_obj: intent.Intent) -> RetroWalkCoordinator:
@@ -222,10 +246,16 @@ class StopHandler(RetroWalkIntentHandler):
         response: intent.IntentResponse,
     ) -> None:
         """Stop the belt."""
-        coordinator = _connected(intent_obj)
-        if not coordinator.program.running and not coordinator.data.belt_moving:
-            raise _error("nothing_to_stop", name=coordinator.config_entry.title)
-        await coordinator.async_stop_belt(SafetyReason.USER_STOP)
+        coordinators = treadmills_to_stop(intent_obj)
+        if len(coordinators) == 1:
+            coordinator = coordinators[0]
+            if not coordinator.connected:
+                raise _error("not_connected", name=coordinator.config_entry.title)
+            if not coordinator.program.running and not coordinator.data.belt_moving:
+                raise _error("nothing_to_stop", name=coordinator.config_entry.title)
+        await asyncio.gather(
+            *(coordinator.async_stop_belt(SafetyReason.USER_STOP) for coordinator in coordinators)
+        )
         response.async_set_speech("Stopping the treadmill.")
 
 
@@ -269,8 +299,12 @@ class PainStopHandler(RetroWalkIntentHandler):
         response: intent.IntentResponse,
     ) -> None:
         """Stop the belt with the pain reason, whatever it is doing."""
-        coordinator = target_treadmill(intent_obj)
-        await coordinator.async_stop_belt(SafetyReason.PAIN_STOP)
+        await asyncio.gather(
+            *(
+                coordinator.async_stop_belt(SafetyReason.PAIN_STOP)
+                for coordinator in treadmills_to_stop(intent_obj)
+            )
+        )
         response.async_set_speech(
             "Stopping the treadmill. Rest your knee; the next session will not be harder."
         )

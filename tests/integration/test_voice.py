@@ -462,3 +462,19 @@ async def test_llm_tools_only_when_the_treadmill_is_exposed(
         hass, "test", "RetroWalkWeeklyProgress", assistant=conversation.DOMAIN
     )
     assert speech(response).startswith("No RetroWalk treadmill is connected")
+
+
+async def test_with_two_treadmills_a_stop_stops_the_one_that_moves(
+    hass: HomeAssistant, assist: Walk, second_treadmill: MockConfigEntry
+) -> None:
+    # Nothing tells which treadmill is meant; a stop is never refused for that.
+    await assist.press("start")
+    await assist.tick(3)
+    assert assist.treadmill.speed_kmh > 0
+    response = await say(hass, "stop the treadmill")
+    assert response.response_type is intent.IntentResponseType.ACTION_DONE
+    await assist.run_until(lambda: assist.treadmill.speed_kmh == 0, within_s=10)
+    # With both standing, there is nothing to stop and still no way to tell which is meant.
+    response = await say(hass, "stop the treadmill")
+    assert response.response_type is intent.IntentResponseType.ERROR
+    assert speech(response).startswith("Several treadmills could be meant")
