@@ -136,6 +136,10 @@ class ConnectedTreadmill:
         """Whether a stop or pause of ours is under way or just done."""
         return time.monotonic() < self._own_halt_until
 
+    def starting(self) -> bool:
+        """Whether a start of ours is under way or just done."""
+        return time.monotonic() < self._own_start_until
+
     def seconds_since_halt(self) -> float:
         """How long ago our last stop or pause was answered (or given up)."""
         return time.monotonic() - (self._own_halt_until - OWN_HALT_ECHO_S)
@@ -349,6 +353,7 @@ class ProgramController:
         if (
             data.speed_kmh
             and self._holds_belt()
+            and not self._treadmill.starting()
             and self._treadmill.seconds_since_halt() > HELD_BELT_GRACE_S
         ):
             # The program holds the belt, yet it runs (a treadmill that ignored the pause).
