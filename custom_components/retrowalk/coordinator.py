@@ -219,8 +219,13 @@ class RetroWalkCoordinator(DataUpdateCoordinator[TreadmillSnapshot]):
 
     @callback
     def async_apply_options(self, options: RetroWalkOptions) -> None:
-        """Use new options from now on; a running program keeps the ones it started with."""
+        """Use new options from now on.
+
+        A running program is guarded with the new safety limits and linked sensors at once;
+        its speeds and incline stay as it was started.
+        """
         self.options = options
+        self.program.apply_options(options)
         self.tracking.apply_options(options)
         self.async_update_listeners()
 

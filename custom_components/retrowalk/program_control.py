@@ -53,6 +53,7 @@ from .program import (
 
 if TYPE_CHECKING:
     from .coordinator import RetroWalkCoordinator
+    from .options import RetroWalkOptions
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -262,6 +263,20 @@ class ProgramController:
         )
         self._notify()
 
+    @callback
+    def apply_options(self, options: RetroWalkOptions) -> None:
+        """Watch a running program with new safety limits and linked sensors at once.
+
+        The guard's limits (heart rate, presence timeout, session length) and the linked
+        sensors change now; the plan's speeds and incline stay as the program was started.
+        """
+        if self._guard is None or not self.running:
+            return
+        self._guard.update_limits(options.limits)
+        self._stop_watching()
+        self._watch_linked_sensors(options)
+        self._judge(self._guard.check(self._clock.monotonic()))
+
     def stop_gracefully(self) -> None:
         """Ramp down, stop and finish the program (the person ends it early).
 
@@ -423,8 +438,8 @@ class ProgramController:
         else:
             self._stop_owed = False
 
-    def _watch_linked_sensors(self) -> None:
-        options = self._coordinator.options
+    def _watch_linked_sensors(self, options: RetroWalkOptions | None = None) -> None:
+        options = options or self._coordinator.options
         now = self._clock.monotonic()
         guard = self._guard
         assert guard is not None
@@ -439,6 +454,9 @@ class ProgramController:
                     self._hass, options.heart_rate_entity, self._handle_heart_rate_sensor
                 )
             )
+        else:
+            # Unlinked during a walk: its last reading no longer counts.
+            guard.observe_heart_rate(None, HeartRateSource.SENSOR, now)
         if options.presence_entity:
             guard.observe_presence(_present(self._hass.states.get(options.presence_entity)), now)
             self._unsubscribe_sensors.append(
@@ -446,6 +464,9 @@ class ProgramController:
                     self._hass, options.presence_entity, self._handle_presence_sensor
                 )
             )
+        else:
+            # Unlinked during a walk: an absence it reported no longer counts.
+            guard.observe_presence(True, now)
 
     @callback
     def _handle_heart_rate_sensor(self, event: Event[EventStateChangedData]) -> None:

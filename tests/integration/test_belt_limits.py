@@ -14,6 +14,7 @@ from custom_components.retrowalk.program import SafetyReason
 from retrowalk_sim import SimulatedTreadmill
 from tests.conftest import entry_for
 from tests.integration.conftest import Op, Walk
+from tests.integration.test_options_flow import form_input, save_options
 from tests.integration.test_safety import walk_at_speed, walk_to_turnaround
 
 
@@ -242,3 +243,30 @@ async def test_a_safety_stop_reaches_a_strict_treadmill(walk: Walk) -> None:
     assert walk.snapshot.abort_reason is SafetyReason.HEART_RATE
     assert not walk.snapshot.belt_stop_failed
     assert Op.STOP in [c.op for c in walk.commands(since)]
+
+
+# Options changed during a walk guard it at once ----------------------------------------------
+
+
+async def test_a_heart_rate_limit_lowered_during_a_walk_stops_the_belt(walk: Walk) -> None:
+    walk.treadmill.set_heart_rate(110)
+    await walk_at_speed(walk, 1.5)
+    await save_options(walk.hass, walk.entry, form_input(heart_rate_limit=120))
+    await walk.tick(2)
+    assert walk.program.running  # 110 is under 120
+    await save_options(walk.hass, walk.entry, form_input(heart_rate_limit=100))
+    await walk.settle()
+    assert walk.snapshot.abort_reason is SafetyReason.HEART_RATE
+    await walk.run_until(lambda: walk.treadmill.speed_kmh == 0, within_s=10)
+
+
+@pytest.mark.parametrize("entry_options", [{"presence_entity": "binary_sensor.mat"}])
+async def test_a_presence_sensor_unlinked_during_a_walk_no_longer_counts(walk: Walk) -> None:
+    walk.hass.states.async_set("binary_sensor.mat", "on")
+    await walk_at_speed(walk, 1.5)
+    walk.hass.states.async_set("binary_sensor.mat", "off")
+    await walk.tick(2)
+    # The mat's batteries died; the person unlinks it before its timeout (5 s) runs out.
+    await save_options(walk.hass, walk.entry, form_input())
+    await walk.tick(10)
+    assert walk.program.running

@@ -72,6 +72,7 @@ class SafetyGuard:
     def __init__(self, limits: SafetyLimits, *, session_grace_s: float = SESSION_GRACE_S) -> None:
         """Guard with ``limits``; nothing is active until :meth:`belt_started`."""
         self._limits = limits
+        self._session_grace_s = session_grace_s
         self._session_budget_s = limits.max_session_s + session_grace_s
         self._tripped: SafetyReason | None = None
         self._active_since: float | None = None
@@ -79,6 +80,15 @@ class SafetyGuard:
         self._heart_rates: dict[HeartRateSource, float] = {}
         self._absent_since: float | None = None
         self._link_up = True
+
+    def update_limits(self, limits: SafetyLimits) -> None:
+        """Guard with new limits from now on (the person changed them during a walk).
+
+        What was observed stays: a heart rate above a lowered limit, an absence longer than a
+        shortened timeout, or a session past a shortened limit trips at the next check.
+        """
+        self._limits = limits
+        self._session_budget_s = limits.max_session_s + self._session_grace_s
 
     @property
     def active(self) -> bool:
