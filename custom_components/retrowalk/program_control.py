@@ -57,10 +57,10 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__name__)
 
-# A stop or pause RetroWalk sends makes the treadmill report "stopped or paused by the user"
-# (status 02), before or after its answer; such a status within this window after our own
-# command is our own, not the person pressing stop on the console.
-OWN_HALT_ECHO_S = 3.0
+# A stop, pause or start RetroWalk sends makes the treadmill report "stopped or paused by the
+# user" (status 02) or "started by the user" (04), before or after its answer; such a status
+# within this window after our own command is our own, not the person at the console.
+OWN_COMMAND_ECHO_S = 3.0
 # After our pause or stop a belt coasts down; still moving this long after it, it is running.
 HELD_BELT_GRACE_S = 10.0
 
@@ -103,11 +103,11 @@ class ConnectedTreadmill:
 
     async def start(self) -> None:
         """Start or resume the belt."""
-        self._own_start_until = time.monotonic() + OWN_HALT_ECHO_S
+        self._own_start_until = time.monotonic() + OWN_COMMAND_ECHO_S
         try:
             await self._client().start()
         finally:
-            self._own_start_until = time.monotonic() + OWN_HALT_ECHO_S
+            self._own_start_until = time.monotonic() + OWN_COMMAND_ECHO_S
 
     async def stop(self) -> None:
         """Stop the belt, ahead of anything queued."""
@@ -119,11 +119,11 @@ class ConnectedTreadmill:
 
     async def _halt(self, kind: StopOrPause, command: Callable[[], Awaitable[None]]) -> None:
         self._own_halt = kind
-        self._own_halt_until = time.monotonic() + OWN_HALT_ECHO_S
+        self._own_halt_until = time.monotonic() + OWN_COMMAND_ECHO_S
         try:
             await command()
         finally:
-            self._own_halt_until = time.monotonic() + OWN_HALT_ECHO_S
+            self._own_halt_until = time.monotonic() + OWN_COMMAND_ECHO_S
 
     async def set_target_speed(self, kmh: float) -> None:
         """Set the belt speed."""
@@ -143,7 +143,7 @@ class ConnectedTreadmill:
 
     def seconds_since_halt(self) -> float:
         """How long ago our last stop or pause was answered (or given up)."""
-        return time.monotonic() - (self._own_halt_until - OWN_HALT_ECHO_S)
+        return time.monotonic() - (self._own_halt_until - OWN_COMMAND_ECHO_S)
 
     def is_own_echo(self, status: MachineStatus) -> bool:
         """Whether the treadmill reports what we just did (not the person at the console).
