@@ -126,7 +126,6 @@ class ProgramRunner:
         self._clock = clock
         self._device = device
         self._limits = limits
-        self._ramp = ramp
         self._listener = listener
         self._on_command = on_command
         self._lowest_speed = device.lowest_moving_speed_kmh
