@@ -34,7 +34,7 @@ from .ftms import (
     TrainingStatus,
     TreadmillData,
 )
-from .options import RetroWalkOptions
+from .options import RetroWalkOptions, format_speed
 from .program import SafetyReason, WalkingDirection
 from .program_control import ProgramController
 from .session import SessionCounters
@@ -357,10 +357,12 @@ class RetroWalkCoordinator(DataUpdateCoordinator[TreadmillSnapshot]):
     async def async_set_target_speed(self, kmh: float) -> None:
         """Set the belt's target speed in km/h; a program keeps it for the segment."""
         if kmh > self.speed_limit_kmh() + 1e-9:
+            unit = self.options.speed_unit_for(self.hass)
             raise self._refused(
                 "speed_above_direction_limit",
-                speed=f"{kmh:g}",
-                limit=f"{self.speed_limit_kmh():g}",
+                speed=format_speed(kmh, unit),
+                limit=format_speed(self.speed_limit_kmh(), unit),
+                unit=unit.value,
                 direction=self.walking_direction().value,
             )
         self._refuse_while_program_holds_the_belt()

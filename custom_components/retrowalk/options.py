@@ -37,7 +37,8 @@ from .const import (
     SpeedUnitPreference,
 )
 from .ftms import DeviceQuirks, RequestControlMode, SpeedUnit, quirks_for
-from .program import Level
+from .program import Level, ProgramError
+from .program.errors import SPEED_PLACEHOLDERS, format_number
 from .program.limits import KMH_PER_MPH, SafetyLimits
 from .progress import WeekSettings
 from .progress.weekly import DEFAULT_GOAL_SESSIONS, DEFAULT_MIN_BACKWARD_MINUTES_FOR_SESSION
@@ -181,3 +182,23 @@ def to_kmh(value: float, unit: UnitOfSpeed) -> float:
 def from_kmh(kmh: float, unit: UnitOfSpeed) -> float:
     """A speed in km/h expressed in ``unit``."""
     return kmh / KMH_PER_MPH if unit == UnitOfSpeed.MILES_PER_HOUR else kmh
+
+
+def format_speed(kmh: float, unit: UnitOfSpeed) -> str:
+    """A speed in km/h for a message: in ``unit``, to at most two decimals."""
+    return format_number(from_kmh(kmh, unit))
+
+
+def error_placeholders(error: ProgramError, unit: UnitOfSpeed) -> dict[str, str]:
+    """The placeholders of a program error's message, with its speeds in ``unit``.
+
+    A message that quotes speeds also gets ``unit``, the unit's name ("km/h" or "mph").
+    """
+    speeds = SPEED_PLACEHOLDERS.get(error.code, frozenset())
+    if not speeds:
+        return dict(error.placeholders)
+    return {
+        **error.placeholders,
+        **{name: format_speed(error.values[name], unit) for name in speeds},
+        "unit": unit.value,
+    }

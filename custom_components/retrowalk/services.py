@@ -25,7 +25,7 @@ import probatio
 from .const import DOMAIN
 from .coordinator import RetroWalkCoordinator, command_error_key
 from .ftms import FtmsError
-from .options import from_kmh, to_kmh
+from .options import error_placeholders, from_kmh, to_kmh
 from .program import (
     LEVEL_PROGRAMS,
     Level,
@@ -219,7 +219,7 @@ def build_plan(
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key=err.code.value,
-            translation_placeholders=err.placeholders,
+            translation_placeholders=error_placeholders(err, unit),
         ) from err
 
 

@@ -16,14 +16,28 @@ import string
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import UnitOfSpeed
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
+from homeassistant.util.unit_system import US_CUSTOMARY_SYSTEM
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.retrowalk.const import DOMAIN
-from custom_components.retrowalk.program import Phase, SafetyReason
+from custom_components.retrowalk.const import CONF_SPEED_UNIT, DOMAIN
+from custom_components.retrowalk.options import error_placeholders
+from custom_components.retrowalk.program import (
+    DEFAULT_LIMITS,
+    DeviceLimits,
+    DeviceRange,
+    Phase,
+    ProgramError,
+    SafetyReason,
+    check_device,
+    plan_from_parameters,
+)
+from custom_components.retrowalk.program.errors import SPEED_PLACEHOLDERS
+from custom_components.retrowalk.program.limits import KMH_PER_MPH
 from retrowalk_sim import DEMO_PROFILE, SimulatedTreadmill
 from retrowalk_sim.ha import async_plug_in
 from tests.conftest import entry_for
@@ -276,6 +290,151 @@ async def test_the_table_covers_every_refusal_the_actions_can_give() -> None:
         "speed_not_positive",
     }
     assert {refusal.key for refusal in REFUSALS.values()} == glue | plan_rules
+
+
+# Speeds in the user's unit ----------------------------------------------------------------
+
+
+@pytest.fixture
+def entry_options() -> dict[str, Any]:
+    """Options of the treadmill's entry; tests parametrize it."""
+    return {}
+
+
+@pytest.fixture
+def entry(treadmill: SimulatedTreadmill, entry_options: dict[str, Any]) -> MockConfigEntry:
+    """The treadmill's entry, with this test's options."""
+    return entry_for(treadmill, **entry_options)
+
+
+# A start_program call and its refusal for an mph user (Home Assistant drops the full stop).
+MPH_REFUSALS: dict[str, tuple[dict[str, Any], str]] = {
+    "backward above the backward limit": (
+        {"backward_speed": 2.5},
+        "Segment 2 (backward): 2.5 mph backward is above your backward speed limit of 1.99 mph",
+    ),
+    "forward above the forward limit": (
+        {"segments": [{**FORWARD, "speed": 3}, BACKWARD]},
+        "Segment 1 (warm_up): 3 mph is above your speed limit of 2.49 mph",
+    ),
+    "speed below zero": (
+        {"segments": [FORWARD, {**BACKWARD, "speed": -1}]},
+        "Segment 2 (backward): the speed must be above 0 (got -1 mph)",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("entry_options", "us_customary"),
+    [({}, True), ({CONF_SPEED_UNIT: "mph"}, False)],
+    ids=["us customary units", "mph in the options"],
+)
+@pytest.mark.parametrize(("data", "message"), list(MPH_REFUSALS.values()), ids=list(MPH_REFUSALS))
+async def test_refusals_quote_speeds_in_mph_for_an_mph_user(
+    hass: HomeAssistant, walk: Walk, us_customary: bool, data: dict[str, Any], message: str
+) -> None:
+    if us_customary:
+        hass.config.units = US_CUSTOMARY_SYSTEM
+    await walk.tick(1)
+    written = walk.write_count
+
+    with pytest.raises(ServiceValidationError) as caught:
+        await walk.call("start_program", **data)
+
+    assert str(caught.value) == message
+    assert (caught.value.translation_placeholders or {})["unit"] == "mph"
+    await walk.settle()
+    assert walk.write_count == written
+
+
+@pytest.mark.parametrize("entry_options", [{CONF_SPEED_UNIT: "km/h"}])
+async def test_refusals_quote_km_h_when_chosen_over_us_customary_units(
+    hass: HomeAssistant, walk: Walk
+) -> None:
+    hass.config.units = US_CUSTOMARY_SYSTEM
+    with pytest.raises(ServiceValidationError) as caught:
+        await walk.call("start_program", backward_speed=3.5)
+    assert str(caught.value) == (
+        "Segment 2 (backward): 3.5 km/h backward is above your backward speed limit of 3.2 km/h"
+    )
+
+
+def _raised(build: Callable[[], object]) -> ProgramError:
+    with pytest.raises(ProgramError) as caught:
+        build()
+    return caught.value
+
+
+def _device(speed: tuple[float, float, float]) -> Callable[[], object]:
+    return lambda: check_device(DeviceLimits(DeviceRange(*speed)), DEFAULT_LIMITS)
+
+
+def _parameters(**changes: float) -> Callable[[], object]:
+    arguments = {"backward_minutes": 5.0, "backward_speed_kmh": 2.0} | changes
+    device = DeviceLimits(DeviceRange(0.8, 16.0, 0.1))
+    return lambda: plan_from_parameters(device=device, **arguments)  # type: ignore[arg-type]
+
+
+# Every program error with speeds: how it arises, its message in km/h and in mph.
+SPEED_MESSAGES: dict[str, tuple[Callable[[], object], str, str]] = {
+    "device_speed_minimum_above_limit": (
+        _device((4.0, 16.0, 0.1)),
+        "The treadmill's lowest speed (4 km/h) is above your speed limit (3.2 km/h); "
+        "raise the limit in the options or use another treadmill.",
+        "The treadmill's lowest speed (2.49 mph) is above your speed limit (1.99 mph); "
+        "raise the limit in the options or use another treadmill.",
+    ),
+    "speed_increment_too_coarse": (
+        _device((1.0, 16.0, 1.0)),
+        "The treadmill changes speed in steps of 1 km/h, more than the gentlest allowed step "
+        "(0.5 km/h): RetroWalk cannot ramp it safely.",
+        "The treadmill changes speed in steps of 0.62 mph, more than the gentlest allowed step "
+        "(0.31 mph): RetroWalk cannot ramp it safely.",
+    ),
+    "too_fast_backward": (
+        _parameters(backward_speed_kmh=2.5 * KMH_PER_MPH),
+        "Segment 2 (backward): 4.02 km/h backward is above your backward speed limit of 3.2 km/h.",
+        "Segment 2 (backward): 2.5 mph backward is above your backward speed limit of 1.99 mph.",
+    ),
+    "speed_above_limit": (
+        _parameters(warm_up_speed_kmh=3 * KMH_PER_MPH),
+        "Segment 1 (warm_up): 4.83 km/h is above your speed limit of 4 km/h.",
+        "Segment 1 (warm_up): 3 mph is above your speed limit of 2.49 mph.",
+    ),
+    "speed_not_positive": (
+        _parameters(backward_speed_kmh=-KMH_PER_MPH),
+        "Segment 2 (backward): the speed must be above 0 (got -1.61 km/h).",
+        "Segment 2 (backward): the speed must be above 0 (got -1 mph).",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("build", "in_kmh", "in_mph"), list(SPEED_MESSAGES.values()), ids=list(SPEED_MESSAGES)
+)
+def test_program_errors_with_speeds_read_in_the_users_unit(
+    build: Callable[[], object], in_kmh: str, in_mph: str
+) -> None:
+    error = _raised(build)
+    message = EXCEPTIONS[error.code.value]["message"]
+    for unit, expected in (
+        (UnitOfSpeed.KILOMETERS_PER_HOUR, in_kmh),
+        (UnitOfSpeed.MILES_PER_HOUR, in_mph),
+    ):
+        placeholders = error_placeholders(error, unit)
+        assert placeholders_of(message) == set(placeholders)
+        assert message.format(**placeholders) == expected
+
+
+def test_every_program_error_with_speeds_has_its_messages_above() -> None:
+    assert set(SPEED_MESSAGES) == {code.value for code in SPEED_PLACEHOLDERS}
+
+
+def test_no_refusal_names_a_speed_unit_of_its_own() -> None:
+    """A speed's unit comes from the {unit} placeholder: the user's, never a fixed one."""
+    for key, exception in EXCEPTIONS.items():
+        assert "km/h" not in exception["message"], key
+        assert "mph" not in exception["message"], key
 
 
 # The emergency stop -----------------------------------------------------------------------

@@ -9,7 +9,7 @@ from homeassistant.util.unit_system import US_CUSTOMARY_SYSTEM
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.retrowalk.const import DOMAIN, EVENT_SAFETY_STOP
+from custom_components.retrowalk.const import CONF_SPEED_UNIT, DOMAIN, EVENT_SAFETY_STOP
 from custom_components.retrowalk.program import SafetyReason
 from retrowalk_sim import SimulatedTreadmill
 from tests.conftest import entry_for
@@ -86,6 +86,21 @@ async def test_in_a_backward_segment_the_backward_limit_holds(walk: Walk) -> Non
     with pytest.raises(ServiceValidationError) as raised:
         await walk.entry.runtime_data.async_set_target_speed(3.5)
     assert raised.value.translation_key == "speed_above_direction_limit"
+    assert str(raised.value) == (
+        f"3.5 km/h is above your backward speed limit of 3.2 km/h for {walk.entry.title}"
+    )
+
+
+@pytest.mark.parametrize("entry_options", [{CONF_SPEED_UNIT: "mph"}])
+async def test_a_speed_above_the_limit_is_refused_in_mph_for_an_mph_user(walk: Walk) -> None:
+    since = walk.write_count
+    with pytest.raises(ServiceValidationError) as raised:
+        await walk.entry.runtime_data.async_set_target_speed(4.5)
+    # 4.5 km/h is 2.8 mph; the forward limit, 4 km/h, 2.49 mph.
+    assert str(raised.value) == (
+        f"2.8 mph is above your forward speed limit of 2.49 mph for {walk.entry.title}"
+    )
+    assert walk.write_count == since
 
 
 async def test_no_speed_or_incline_while_the_program_holds_the_belt(walk: Walk) -> None:
