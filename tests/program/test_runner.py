@@ -11,7 +11,9 @@ from custom_components.retrowalk.program import (
     CommandKind,
     CommandRecord,
     DeviceLimits,
+    ErrorCode,
     Level,
+    LimitError,
     Phase,
     Plan,
     ProgramRunner,
@@ -491,6 +493,27 @@ async def test_a_speed_by_hand_above_the_limit_comes_down_in_steps(
     assert all(0 < a - b <= 0.5 + 1e-9 for a, b in itertools.pairwise(down))
 
 
+async def test_after_a_pause_the_ramp_up_stops_at_the_limit_not_at_a_faster_speed_by_hand(
+    clock: VirtualClock,
+    treadmill: RecordingTreadmill,
+    device: DeviceLimits,
+    start: Launch,
+) -> None:
+    runner = ProgramRunner(backward_only(device, incline=0), treadmill, clock, device=device)
+    task = await start(runner)
+    await clock.advance_to(60.0)
+    assert runner.manual_speed_change(4.0)  # above the 3.2 limit: the person's choice
+    assert runner.pause()
+    await clock.advance_to(70.0)
+    assert runner.resume()
+    await clock.advance_to(200.0)
+    ramp_up = speeds_between(treadmill, 70.0, 200.0)
+    assert ramp_up[0] == 0.8
+    assert max(ramp_up) == 3.2
+    assert runner.snapshot().segment_speed_kmh == 3.2
+    await drive_task(task, clock)
+
+
 async def test_the_next_segment_has_its_own_targets_again(
     clock: VirtualClock,
     treadmill: RecordingTreadmill,
@@ -603,6 +626,182 @@ async def test_an_incline_by_hand_while_a_command_is_under_way_wins(
     await clock.advance_to(240.0)
     assert runner.snapshot().incline_pct == 0.5
     assert treadmill.calls[-1].at == 157.5
+
+
+# ---------------------------------------------------------------- limits changed while walking
+
+
+def speeds_between(treadmill: RecordingTreadmill, begin: float, end: float) -> list[float]:
+    return [
+        c.value
+        for c in calls_between(treadmill, begin, end)
+        if c.kind == "speed" and c.value is not None
+    ]
+
+
+async def test_a_lowered_speed_limit_brings_the_belt_down_to_it_in_steps(
+    clock: VirtualClock,
+    treadmill: RecordingTreadmill,
+    device: DeviceLimits,
+    start: Launch,
+) -> None:
+    runner = ProgramRunner(backward_only(device, incline=0), treadmill, clock, device=device)
+    task = await start(runner)
+    await clock.advance_to(60.0)
+    assert runner.snapshot().speed_kmh == 2.4
+    runner.update_limits(SafetyLimits(backward_speed_kmh=1.6))
+    await clock.advance_to(250.0)
+    assert speeds_between(treadmill, 60.0, 250.0) == [round(2.4 - 0.1 * k, 1) for k in range(1, 9)]
+    assert runner.snapshot().segment_speed_kmh == 1.6
+    final = await drive_task(task, clock)
+    assert final.phase is Phase.FINISHED
+    assert speeds_between(treadmill, 250.0, 301.0)[0] == 1.5  # the ramp down starts at it
+
+
+async def test_a_lowered_speed_limit_holds_on_a_treadmill_without_incline(
+    clock: VirtualClock, treadmill: RecordingTreadmill, start: Launch
+) -> None:
+    device = make_device(incline=None)
+    runner = ProgramRunner(backward_only(device, incline=0), treadmill, clock, device=device)
+    task = await start(runner)
+    await clock.advance_to(60.0)
+    runner.update_limits(SafetyLimits(backward_speed_kmh=2.0))
+    await clock.advance_to(250.0)
+    assert speeds_between(treadmill, 60.0, 250.0) == [2.3, 2.2, 2.1, 2.0]
+    await drive_task(task, clock)
+
+
+async def test_a_raised_speed_limit_keeps_the_plans_targets(
+    clock: VirtualClock,
+    treadmill: RecordingTreadmill,
+    device: DeviceLimits,
+    start: Launch,
+) -> None:
+    runner = ProgramRunner(backward_only(device, incline=0), treadmill, clock, device=device)
+    task = await start(runner)
+    await clock.advance_to(60.0)
+    runner.update_limits(SafetyLimits(backward_speed_kmh=5.6))
+    await clock.advance_to(250.0)
+    assert calls_between(treadmill, 60.0, 250.0) == []
+    await drive_task(task, clock)
+
+
+async def test_a_speed_by_hand_above_the_limit_stays_when_other_limits_change(
+    clock: VirtualClock,
+    treadmill: RecordingTreadmill,
+    device: DeviceLimits,
+    start: Launch,
+) -> None:
+    runner = ProgramRunner(backward_only(device, incline=0), treadmill, clock, device=device)
+    task = await start(runner)
+    await clock.advance_to(60.0)
+    assert runner.manual_speed_change(4.0)  # above the 3.2 limit: the person's choice
+    runner.update_limits(SafetyLimits(max_heart_rate_bpm=120))
+    await clock.advance_to(200.0)
+    assert calls_between(treadmill, 60.0, 200.0) == []
+    await drive_task(task, clock)
+
+
+async def test_a_speed_limit_lowered_below_a_speed_by_hand_brings_it_down(
+    clock: VirtualClock,
+    treadmill: RecordingTreadmill,
+    device: DeviceLimits,
+    start: Launch,
+) -> None:
+    runner = ProgramRunner(backward_only(device, incline=0), treadmill, clock, device=device)
+    task = await start(runner)
+    await clock.advance_to(60.0)
+    assert runner.manual_speed_change(3.0)
+    runner.update_limits(SafetyLimits(backward_speed_kmh=2.5))
+    await clock.advance_to(200.0)
+    assert speeds_between(treadmill, 60.0, 200.0) == [2.9, 2.8, 2.7, 2.6, 2.5]
+    await drive_task(task, clock)
+
+
+async def test_a_lowered_incline_limit_brings_the_incline_down(
+    clock: VirtualClock,
+    treadmill: RecordingTreadmill,
+    device: DeviceLimits,
+    start: Launch,
+) -> None:
+    runner = ProgramRunner(backward_only(device), treadmill, clock, device=device)
+    task = await start(runner)
+    await clock.advance_to(170.0)
+    assert runner.snapshot().incline_pct == 2.0
+    runner.update_limits(SafetyLimits(incline_pct=1.0))
+    await clock.advance_to(230.0)
+    assert [(c.kind, c.value) for c in calls_between(treadmill, 170.0, 230.0)] == [
+        ("incline", 1.5),
+        ("incline", 1.0),
+    ]
+    await drive_task(task, clock)
+
+
+async def test_an_incline_by_hand_above_a_lowered_incline_limit_comes_down(
+    clock: VirtualClock,
+    treadmill: RecordingTreadmill,
+    device: DeviceLimits,
+    start: Launch,
+) -> None:
+    runner = ProgramRunner(backward_only(device), treadmill, clock, device=device)
+    task = await start(runner)
+    await clock.advance_to(170.0)
+    assert runner.manual_incline_change(2.5)
+    runner.update_limits(SafetyLimits(incline_pct=2.5))  # not lowered below it: it stays
+    await clock.advance_to(180.0)
+    assert calls_between(treadmill, 170.0, 180.0) == []
+    runner.update_limits(SafetyLimits(incline_pct=1.5))
+    await clock.advance_to(230.0)
+    assert [c.value for c in calls_between(treadmill, 180.0, 230.0)] == [2.0, 1.5]
+    await drive_task(task, clock)
+
+
+async def test_limits_changed_at_a_turnaround_hold_for_the_next_segment(
+    clock: VirtualClock,
+    treadmill: RecordingTreadmill,
+    device: DeviceLimits,
+    start: Launch,
+) -> None:
+    plan = plan_for_level(Level.BEGINNER, device=device)
+    runner = ProgramRunner(plan, treadmill, clock, device=device)
+    task = await start(runner)
+    await clock.advance_to(180.0)
+    assert runner.snapshot().phase is Phase.TURNAROUND
+    runner.update_limits(SafetyLimits(backward_speed_kmh=1.2))
+    assert runner.ready()
+    await clock.advance_to(470.0)
+    backward = speeds_between(treadmill, 180.0, 470.0)
+    assert max(backward) == 1.2
+    await drive_task(task, clock)
+
+
+async def test_limits_the_treadmill_cannot_keep_are_refused_and_change_nothing(
+    clock: VirtualClock,
+    treadmill: RecordingTreadmill,
+    device: DeviceLimits,
+    start: Launch,
+) -> None:
+    runner = ProgramRunner(backward_only(device, incline=0), treadmill, clock, device=device)
+    task = await start(runner)
+    await clock.advance_to(60.0)
+    with pytest.raises(LimitError) as refused:
+        runner.update_limits(SafetyLimits(backward_speed_kmh=0.5))
+    assert refused.value.code is ErrorCode.DEVICE_SPEED_MINIMUM_ABOVE_LIMIT
+    await clock.advance_to(200.0)
+    assert calls_between(treadmill, 60.0, 200.0) == []
+    await drive_task(task, clock)
+
+
+async def test_limits_changed_after_the_end_change_nothing(
+    clock: VirtualClock, treadmill: RecordingTreadmill, device: DeviceLimits
+) -> None:
+    runner = ProgramRunner(backward_only(device), treadmill, clock, device=device)
+    final = await drive(runner, clock)
+    calls = list(treadmill.calls)
+    runner.update_limits(SafetyLimits(backward_speed_kmh=1.0, incline_pct=0.0))
+    await clock.settle()
+    assert treadmill.calls == calls
+    assert runner.snapshot() == final
 
 
 # ------------------------------------------------------------------------- timing

@@ -22,7 +22,11 @@ turnaround, backward, recovery, cool-down, finished, aborted). Its rules:
   crammed in.
 - A speed or incline set by hand during a segment is the target for the rest of that segment,
   whether lower or higher than the plan's (the program never ramps back above it, nor
-  fights a person who went faster; the ramp down before a stop still starts from it).
+  fights a person who went faster; the ramp down before a stop still starts from it). After
+  a pause the ramp up is the program's again and stops at the limit.
+- Limits changed during the walk (:meth:`ProgramRunner.update_limits`) hold at once: a lowered
+  speed or incline limit brings the segment's target, and a value set by hand above it, down
+  to the limit at the ramp's pace.
 - Pause stops the belt (pause, not stop) and program time; a pause longer than five minutes
   aborts the program (``pause_too_long``). Resuming restarts the belt at the lowest speed
   and ramps again.
@@ -405,6 +409,49 @@ class ProgramRunner:
         self._notify()
         return True
 
+    def update_limits(self, limits: SafetyLimits) -> None:
+        """Keep new safety limits from now on (the person changed them during the walk).
+
+        A lowered speed or incline limit lowers the targets of the segment under way, and a
+        value set by hand above it, to the limit; the ramp comes down at its usual pace.
+        Raised limits never raise a target above the plan's. The turnaround wait under way
+        keeps its deadline. Raises :class:`LimitError`, changing nothing, when the treadmill
+        cannot keep ``limits`` (its lowest speed is above one of them).
+        """
+        check_device(self._device, limits)
+        before = self._limits
+        self._limits = limits
+        if self._incline is not None:
+            self._incline.upper = limits.incline_pct
+        segment = self._segment
+        if segment is None or segment.is_turnaround or self._phase in TERMINAL_PHASES:
+            # The next moving segment takes its targets from the new limits as it begins.
+            return
+        ceiling = limits.speed_limit_kmh(segment.direction)
+        self._speed.upper = ceiling
+        self._speed_goal = self._device.fit_speed(segment.target_speed_kmh, ceiling)
+        # A speed set by hand above the old limit was the person's choice; only a limit
+        # lowered below it now brings it down.
+        if (
+            self._manual_speed is not None
+            and ceiling < before.speed_limit_kmh(segment.direction)
+            and self._manual_speed > ceiling
+        ):
+            self._manual_speed = self._device.fit_speed(self._manual_speed, ceiling)
+        self._incline_goal = self._device.fit_incline(
+            segment.target_incline_pct, limits.incline_pct
+        )
+        if (
+            self._manual_incline is not None
+            and limits.incline_pct < before.incline_pct
+            and self._manual_incline > limits.incline_pct
+        ):
+            self._manual_incline = self._device.fit_incline(
+                self._manual_incline, limits.incline_pct
+            )
+        self._wake.set()
+        self._notify()
+
     def _accepts_by_hand(self, axis: RampAxis, value: float) -> bool:
         return (
             self._phase in MOVING_PHASES
@@ -493,6 +540,10 @@ class ProgramRunner:
         """Start the belt at the lowest speed; ramps begin from there."""
         self._mark_moving(self._clock.monotonic())
         self._speed.restart(self._lowest_speed)
+        # A faster speed set by hand was the person's while the belt ran; after a pause the
+        # ramp up is the program's, and the program stays within the limits.
+        if self._manual_speed is not None and self._manual_speed > self._speed.upper:
+            self._manual_speed = self._device.fit_speed(self._manual_speed, self._speed.upper)
         if self._incline is not None:
             self._incline.slot = None
         self._notify()
