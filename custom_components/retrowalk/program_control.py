@@ -42,6 +42,7 @@ from .program import (
     DeviceLimits,
     DeviceRange,
     HeartRateSource,
+    LimitError,
     Phase,
     Plan,
     ProgramRunner,
@@ -265,17 +266,28 @@ class ProgramController:
 
     @callback
     def apply_options(self, options: RetroWalkOptions) -> None:
-        """Watch a running program with new safety limits and linked sensors at once.
+        """Guard and run a running program with new safety limits and linked sensors at once.
 
         The guard's limits (heart rate, presence timeout, session length) and the linked
-        sensors change now; the plan's speeds and incline stay as the program was started.
+        sensors change now, and lowered speed and incline limits bring the belt down to
+        them. Limits the treadmill cannot keep (its lowest speed is above one) end the
+        program with a ramp down, as the person's own stop would.
         """
-        if self._guard is None or not self.running:
+        if self._guard is None or self._runner is None or not self.running:
             return
         self._guard.update_limits(options.limits)
         self._stop_watching()
         self._watch_linked_sensors(options)
         self._judge(self._guard.check(self._clock.monotonic()))
+        try:
+            self._runner.update_limits(options.limits)
+        except LimitError as err:
+            _LOGGER.warning(
+                "%s cannot keep the new limits (%s); ending the program",
+                self._coordinator.config_entry.title,
+                err,
+            )
+            self.stop_gracefully()
 
     def stop_gracefully(self) -> None:
         """Ramp down, stop and finish the program (the person ends it early).

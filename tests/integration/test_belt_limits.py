@@ -285,3 +285,31 @@ async def test_a_presence_sensor_unlinked_during_a_walk_no_longer_counts(walk: W
     await save_options(walk.hass, walk.entry, form_input())
     await walk.tick(10)
     assert walk.program.running
+
+
+async def test_a_speed_limit_lowered_during_a_walk_brings_the_belt_down_to_it(
+    walk: Walk,
+) -> None:
+    await walk_at_speed(walk, 2.0)  # the warm-up, forward, on its way to 2.5 km/h
+    since = walk.write_count
+    await save_options(walk.hass, walk.entry, form_input(max_forward_speed=1.2))
+    await walk.run_until(lambda: walk.treadmill.speed_kmh == 1.2, within_s=30)
+    await walk.tick(20)
+    assert walk.program.running
+    assert walk.treadmill.speed_kmh == 1.2
+    speeds = [c.value for c in walk.commands(since) if c.op is Op.SPEED]
+    assert speeds == sorted(speeds, reverse=True)  # down in steps, never back up
+    assert speeds[-1] == 1.2
+
+
+async def test_a_speed_limit_the_treadmill_cannot_keep_ends_the_walk_gently(
+    walk: Walk, caplog: pytest.LogCaptureFixture
+) -> None:
+    await walk_at_speed(walk, 1.5)
+    # The demo treadmill's lowest speed is 0.8 km/h.
+    await save_options(walk.hass, walk.entry, form_input(max_forward_speed=0.5))
+    await walk.run_until(lambda: not walk.program.running, within_s=60)
+    await walk.run_until(lambda: walk.treadmill.speed_kmh == 0, within_s=10)
+    assert walk.snapshot.ended_early
+    assert walk.snapshot.abort_reason is None
+    assert "cannot keep the new limits" in caplog.text

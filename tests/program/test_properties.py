@@ -24,12 +24,13 @@ from custom_components.retrowalk.program import (
     plan_from_segments,
 )
 
+from ..examples_budget import examples
 from .fakes import RecordingTreadmill, assert_commands_follow_the_rules, belt_runs, drive
 
 FORWARD = WalkingDirection.FORWARD
 BACKWARD = WalkingDirection.BACKWARD
 PROPERTY_SETTINGS = settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 
 

@@ -21,6 +21,7 @@ from custom_components.retrowalk.progress.progression import (
 from custom_components.retrowalk.progress.tracker import SessionTracker
 from custom_components.retrowalk.progress.weekly import WeekSettings, summarize_week
 
+from ..examples_budget import examples
 from .builders import BACKWARD, BERLIN, ONE_WEEK, local, long_gap_tracker, phases, walk
 
 FIN, USER, PAIN = EndReason.FINISHED, EndReason.USER, EndReason.PAIN
@@ -240,7 +241,7 @@ def _known_at(history: SessionHistory, moment: datetime) -> SessionHistory:
     )
 
 
-@hypothesis_settings(max_examples=60, deadline=None)
+@hypothesis_settings(max_examples=examples(60), deadline=None)
 @given(
     weeks=st.lists(week_strategy, min_size=1, max_size=9),
     base=st.sampled_from([2.0, 5.0, 10.0, 20.0]),
@@ -267,7 +268,7 @@ def test_the_plan_never_grows_more_than_the_rules_allow(
             assert minutes <= suggestions[index - 2] * 1.3 + 1e-9
 
 
-@hypothesis_settings(max_examples=60, deadline=None)
+@hypothesis_settings(max_examples=examples(60), deadline=None)
 @given(
     weeks=st.lists(week_strategy, min_size=1, max_size=8),
     base=st.sampled_from([2.0, 5.0, 10.0, 20.0]),

@@ -22,6 +22,7 @@ from custom_components.retrowalk.progress.weekly import (
     weeks_in_a_row_goal_met,
 )
 
+from ..examples_budget import examples
 from .builders import long_gap_tracker
 
 ZONES = [
@@ -167,7 +168,7 @@ def record(
     return walked, tracker.history
 
 
-@hypothesis_settings(max_examples=150, deadline=None)
+@hypothesis_settings(max_examples=examples(150), deadline=None)
 @given(
     week=week_settings_strategy,
     origin=st.sampled_from(ORIGINS),
