@@ -1,8 +1,8 @@
 """How long the property tests search for a counterexample.
 
-Each property has a budget that keeps `scripts/test` quick; `RETROWALK_EXAMPLES_SCALE=50
-scripts/test tests/program` searches fifty times as long before a release or after a change to
-the runner.
+Each property has a budget that keeps `scripts/test` quick;
+`RETROWALK_EXAMPLES_SCALE=50 scripts/test --timeout=0 tests/program` searches fifty times as
+long, before a release or after a change to the runner.
 """
 
 import os
