@@ -167,19 +167,11 @@ def test_ranges() -> None:
             parse(bytes(5))
 
 
-def test_range_usability_and_nearest() -> None:
+def test_range_usability() -> None:
     assert not SupportedRange(0.0, 0.0, 0.0).is_usable
     assert not SupportedRange(5.0, 5.0, 0.1).is_usable
     speeds = SupportedRange(0.96, 6.43, 0.32)
     assert speeds.is_usable
-    assert speeds.nearest(3.0) == 2.88
-    assert speeds.nearest(3.1) == 3.2
-    assert speeds.nearest(0.0) == 0.96
-    assert speeds.nearest(100.0) == 6.40  # the grid ends below the maximum
-    assert SupportedRange(1.0, 6.0, 0.5).nearest(1.15) == 1.0
-    assert SupportedRange(1.0, 6.0, 0.0).nearest(7.5) == 6.0
-    assert SupportedRange(0.0, 1.0, 0.3).nearest(1.0) == 0.9
-    assert SupportedRange(0.0, 1.0, 0.6).nearest(1.0) == 0.6  # rounding up would pass the max
 
 
 @pytest.mark.parametrize(

@@ -169,24 +169,6 @@ def test_inclination_range_round_trip(low: int, high: int, step: int) -> None:
     )
 
 
-@given(
-    st.floats(-50, 50, allow_nan=False),
-    st.floats(-50, 50, allow_nan=False),
-    st.integers(0, 50).map(lambda units: units / 10),
-)
-def test_nearest_is_inside_the_range(low: float, value: float, step: float) -> None:
-    supported = parse_inclination_range(
-        round(low * 10).to_bytes(2, "little", signed=True)
-        + round(low * 10 + 100).to_bytes(2, "little", signed=True)
-        + round(step * 10).to_bytes(2, "little")
-    )
-    nearest = supported.nearest(value)
-    assert supported.minimum - 1e-9 <= nearest <= supported.maximum + 1e-9
-    if step > 0:
-        steps = (nearest - supported.minimum) / step
-        assert math.isclose(steps, round(steps), abs_tol=1e-6)
-
-
 _STATUS_FIELDS: dict[int, WireField] = {
     MachineStatusOp.STOPPED_OR_PAUSED_BY_USER: WireField("control_information", 1, False, 1),
     MachineStatusOp.TARGET_SPEED_CHANGED: WireField("target_speed_kmh", 2, False, 100),

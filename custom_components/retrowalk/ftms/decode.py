@@ -364,18 +364,6 @@ class SupportedRange:
         """Whether the range spans anything (an all-zero range, as some pads send, does not)."""
         return self.maximum > self.minimum
 
-    def nearest(self, value: float) -> float:
-        """Return the settable value nearest to ``value``: clamped, on the increment grid."""
-        clamped = min(max(value, self.minimum), self.maximum)
-        if self.increment <= 0:
-            return clamped
-        steps = round((clamped - self.minimum) / self.increment)
-        # Rounding to 2 decimals removes float noise: every FTMS range is in 0.01 or 0.1 units.
-        snapped = round(self.minimum + steps * self.increment, 2)
-        if snapped > self.maximum:
-            snapped = round(snapped - self.increment, 2)
-        return snapped
-
 
 def _parse_range(data: RawValue, what: str, *, signed: bool, divisor: int) -> SupportedRange:
     if len(data) < 6:
