@@ -11,12 +11,15 @@ from homeassistant.components.number import (
 )
 from homeassistant.const import UnitOfRatio, UnitOfSpeed
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import RetroWalkConfigEntry
+from .const import DOMAIN
 from .entity import RetroWalkEntity
 from .ftms import MachineStatusOp, SupportedRange
 from .options import from_kmh, to_kmh
+from .program.errors import format_number
 from .program.limits import DeviceRange
 
 # The FTMS client serialises commands itself.
@@ -122,7 +125,10 @@ class TargetSpeedNumber(RetroWalkEntity, NumberEntity):
         """Send the speed, rounded to the treadmill's increment within the limits."""
         ceiling = min(self._range.maximum, self.coordinator.speed_limit_kmh())
         kmh = self._range.snap(to_kmh(value, self._unit), upper=ceiling)
-        assert kmh is not None  # Home Assistant checked the value against min and max.
+        if kmh is None:
+            # The limit for the way one walks is below the treadmill's lowest speed, the only
+            # value offered: the coordinator refuses it, with the limit in the message.
+            kmh = self._range.minimum
         await self.coordinator.async_set_target_speed(kmh)
 
 
@@ -165,8 +171,18 @@ class TargetInclineNumber(RetroWalkEntity, NumberEntity):
 
     async def async_set_native_value(self, value: float) -> None:
         """Send the incline, rounded to the treadmill's increment within the limits."""
-        pct = self._range.snap(value, upper=self.native_max_value)
-        assert pct is not None  # Home Assistant checked the value against min and max.
+        limit = self.coordinator.options.limits.incline_pct
+        pct = self._range.snap(value, upper=min(self._range.maximum, limit))
+        if pct is None:
+            # The incline limit is below the treadmill's lowest incline, the only value offered.
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="device_incline_minimum_above_limit",
+                translation_placeholders={
+                    "minimum": format_number(self._range.minimum),
+                    "limit": format_number(limit),
+                },
+            )
         await self.coordinator.async_set_target_inclination(pct)
 
 

@@ -1,5 +1,6 @@
 """The controls keep to the limits of the way one walks, and to a program's hold on the belt."""
 
+from dataclasses import replace
 from typing import Any
 
 from homeassistant.const import STATE_UNAVAILABLE, UnitOfLength
@@ -11,7 +12,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.retrowalk.const import CONF_SPEED_UNIT, DOMAIN, EVENT_SAFETY_STOP
 from custom_components.retrowalk.program import SafetyReason
-from retrowalk_sim import SimulatedTreadmill
+from retrowalk_sim import DEMO_PROFILE, SimulatedTreadmill, SupportedRange
 from tests.conftest import entry_for
 from tests.integration.conftest import Op, Walk
 from tests.integration.test_options_flow import form_input, save_options
@@ -313,3 +314,76 @@ async def test_a_speed_limit_the_treadmill_cannot_keep_ends_the_walk_gently(
     assert walk.snapshot.ended_early
     assert walk.snapshot.abort_reason is None
     assert "cannot keep the new limits" in caplog.text
+
+
+# A limit below the treadmill's lowest setting: the controls refuse, translated ----------------
+
+
+def _number_bounds(walk: Walk, key: str) -> tuple[float, float]:
+    state = walk.hass.states.get(walk.entity_id("number", key))
+    assert state is not None
+    return float(state.attributes["min"]), float(state.attributes["max"])
+
+
+@pytest.mark.parametrize("entry_options", [{"safety": {"max_backward_speed": 0.5}}])
+async def test_a_backward_limit_below_the_lowest_speed_refuses_it_translated(
+    walk: Walk,
+) -> None:
+    await _choose_direction(walk, "backward")
+    # The demo treadmill's lowest speed, 0.8 km/h, is above the backward limit, 0.5 km/h.
+    assert _number_bounds(walk, "target_speed") == (0.8, 0.8)
+    since = walk.write_count
+    with pytest.raises(ServiceValidationError) as raised:
+        await _set_speed(walk, 0.8)
+    assert raised.value.translation_key == "speed_above_direction_limit"
+    assert str(raised.value) == (
+        f"0.8 km/h is above your backward speed limit of 0.5 km/h for {walk.entry.title}"
+    )
+    assert walk.write_count == since
+    await _choose_direction(walk, "forward")
+    await _set_speed(walk, 0.8)
+    assert [c.value for c in walk.commands(since) if c.op is Op.SPEED] == [0.8]
+
+
+@pytest.mark.parametrize(
+    "entry_options", [{CONF_SPEED_UNIT: "mph", "safety": {"max_backward_speed": 0.5}}]
+)
+async def test_a_backward_limit_below_the_lowest_speed_refuses_it_in_mph(walk: Walk) -> None:
+    await _choose_direction(walk, "backward")
+    assert _number_bounds(walk, "target_speed") == (0.5, 0.5)  # 0.8 km/h is 0.497 mph
+    since = walk.write_count
+    with pytest.raises(ServiceValidationError) as raised:
+        await _set_speed(walk, 0.5)
+    assert raised.value.translation_key == "speed_above_direction_limit"
+    assert str(raised.value) == (
+        f"0.5 mph is above your backward speed limit of 0.31 mph for {walk.entry.title}"
+    )
+    assert walk.write_count == since
+
+
+# A treadmill that never lies flat: its lowest incline is 1 %.
+RAISED_DECK = replace(
+    DEMO_PROFILE, inclination_range=SupportedRange(minimum=1.0, maximum=10.0, increment=0.5)
+)
+
+
+@pytest.mark.parametrize("profile", [RAISED_DECK])
+@pytest.mark.parametrize("entry_options", [{"safety": {"max_incline": 0.0}}])
+async def test_an_incline_limit_below_the_lowest_incline_refuses_it_translated(
+    walk: Walk,
+) -> None:
+    assert _number_bounds(walk, "target_incline") == (1.0, 1.0)
+    since = walk.write_count
+    with pytest.raises(ServiceValidationError) as raised:
+        await walk.hass.services.async_call(
+            "number",
+            "set_value",
+            {"entity_id": walk.entity_id("number", "target_incline"), "value": 1.0},
+            blocking=True,
+        )
+    assert raised.value.translation_key == "device_incline_minimum_above_limit"
+    assert (
+        str(raised.value)
+        == "The treadmill's lowest incline (1 %) is above your incline limit (0 %)"
+    )
+    assert walk.write_count == since
