@@ -326,8 +326,8 @@ class RetroWalkCoordinator(DataUpdateCoordinator[TreadmillSnapshot]):
     async def async_start_belt(self) -> None:
         """Start or resume the belt; during a paused program, resume the program."""
         if self.program.running:
-            if not self.program.resume():
-                raise self._refused("not_paused")
+            if (refusal := self.program.resume()) is not None:
+                raise self._refused(refusal)
             return
         await self._async_command(lambda: self.ftms_client().start())
 

@@ -312,15 +312,33 @@ class ProgramController:
             return "not_waiting_for_ready"
         if self._coordinator.data.belt_moving:
             return "belt_still_moving"
+        if (refusal := self._refuse_restart_for_safety()) is not None:
+            return refusal
         return None if self._runner.ready() else "not_waiting_for_ready"
 
     def pause(self) -> bool:
         """Pause the program; return whether it was accepted."""
         return self._runner is not None and self._runner.pause()
 
-    def resume(self) -> bool:
-        """Resume a paused program; return whether there was one."""
-        return self._runner is not None and self._runner.resume()
+    def resume(self) -> str | None:
+        """Resume a paused program: None when accepted, else why not (a translation key)."""
+        snapshot = self.live_snapshot()
+        if (
+            snapshot is not None
+            and snapshot.paused
+            and (refusal := self._refuse_restart_for_safety()) is not None
+        ):
+            return refusal
+        return None if self._runner is not None and self._runner.resume() else "not_paused"
+
+    def _refuse_restart_for_safety(self) -> str | None:
+        """End the program instead of starting its standing belt when a safety rule says so."""
+        if self._guard is None:
+            return None
+        if (reason := self._guard.check_before_restart(self._clock.monotonic())) is None:
+            return None
+        self._judge(reason)
+        return "safety_stop_while_held"
 
     async def async_emergency_stop(self, reason: SafetyReason) -> None:
         """Stop the belt now, with or without a program; never refused.
@@ -386,7 +404,8 @@ class ProgramController:
             # The program holds the belt, yet it runs (a treadmill that ignored the pause).
             self._judge(SafetyReason.BELT_STARTED_WHILE_HELD)
             return
-        if self._guard is not None and self._guard.active:
+        if self._guard is not None and self.running:
+            # Also while the belt stands: Ready or resume must not start it for a racing heart.
             self._judge(
                 self._guard.observe_heart_rate(
                     data.heart_rate_bpm, HeartRateSource.TREADMILL, self._clock.monotonic()

@@ -277,8 +277,8 @@ async def _pause_program(call: ServiceCall) -> None:
 
 async def _resume_program(call: ServiceCall) -> None:
     coordinator = _running_program(call)
-    if not coordinator.program.resume():
-        raise _invalid("not_paused", name=coordinator.config_entry.title)
+    if (refusal := coordinator.program.resume()) is not None:
+        raise _invalid(refusal, name=coordinator.config_entry.title)
 
 
 async def _ready(call: ServiceCall) -> None:

@@ -349,6 +349,58 @@ async def test_machine_events_while_the_belt_stands_end_the_program(
     assert walk.treadmill.speed_kmh == 0.0
 
 
+async def _press_ready(walk: Walk) -> None:
+    await walk.press("ready")
+
+
+async def _resume(walk: Walk) -> None:
+    await walk.call("resume_program")
+
+
+@pytest.mark.parametrize("entry_options", [{"safety": {"heart_rate_limit": 120}}])
+@pytest.mark.parametrize(
+    ("stand", "restart"), [(_stand_at_turnaround, _press_ready), (_stand_in_pause, _resume)]
+)
+async def test_a_heart_rate_over_the_limit_while_the_belt_stands_keeps_it_standing(
+    walk: Walk,
+    stand: Callable[[Walk], Awaitable[str]],
+    restart: Callable[[Walk], Awaitable[None]],
+) -> None:
+    """Ready or resume with a racing heart ends the program instead of starting the belt."""
+    walk.treadmill.set_heart_rate(110)
+    phase = await stand(walk)
+    walk.treadmill.set_heart_rate(140)  # on the way back to the rails
+    await walk.tick(4)
+    assert walk.program.running  # the belt stands: nothing to stop yet
+    since = walk.write_count
+
+    with pytest.raises(ServiceValidationError) as refused:
+        await restart(walk)
+    assert refused.value.translation_key == "safety_stop_while_held"
+    assert Op.START not in [c.op for c in walk.commands(since)]
+    await check_safety_stop(walk, SafetyReason.HEART_RATE, phase=phase, since=since, speed_kmh=0)
+
+
+@pytest.mark.parametrize(
+    "entry_options",
+    [{"presence_entity": "binary_sensor.mat", "safety": {"presence_timeout": 5}}],
+)
+async def test_ready_with_nobody_on_the_belt_keeps_it_standing(
+    hass: HomeAssistant, walk: Walk
+) -> None:
+    hass.states.async_set("binary_sensor.mat", "on")
+    await walk_to_turnaround(walk)
+    hass.states.async_set("binary_sensor.mat", "off")  # stepped off during the turnaround
+    await walk.tick(10)
+    assert walk.program.running
+    since = walk.write_count
+    with pytest.raises(ServiceValidationError):
+        await walk.press("ready")  # from the dashboard, by someone else
+    await check_safety_stop(
+        walk, SafetyReason.PRESENCE_LOST, phase="turnaround", since=since, speed_kmh=0
+    )
+
+
 async def test_link_lost_at_a_turnaround_ends_the_program(walk: Walk) -> None:
     await walk_to_turnaround(walk)
     since = walk.write_count

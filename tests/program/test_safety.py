@@ -64,6 +64,22 @@ def test_heart_rate_is_judged_only_while_the_belt_moves() -> None:
     assert guard.belt_started(2.0) is None
 
 
+def test_starting_the_standing_belt_again_is_judged_before_it_starts() -> None:
+    guard = active_guard()
+    guard.belt_stopped(30.0)
+    assert guard.observe_heart_rate(150, HeartRateSource.TREADMILL, 35.0) is None
+    assert guard.check_before_restart(36.0) is SafetyReason.HEART_RATE
+    assert guard.tripped is SafetyReason.HEART_RATE
+
+
+def test_a_calm_restart_is_allowed() -> None:
+    guard = active_guard()
+    guard.belt_stopped(30.0)
+    assert guard.observe_heart_rate(130, HeartRateSource.TREADMILL, 35.0) is None
+    assert guard.check_before_restart(36.0) is None
+    assert guard.tripped is None
+
+
 def test_presence_lost_for_the_set_time() -> None:
     guard = active_guard()
     assert guard.observe_presence(False, 10.0) is None

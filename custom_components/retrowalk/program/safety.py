@@ -158,6 +158,15 @@ class SafetyGuard:
             self._trip(self._find_reason(now))
         return self._tripped
 
+    def check_before_restart(self, now: float) -> SafetyReason | None:
+        """The reason the standing belt must not start again (it then stays), or None.
+
+        While the belt stands the rules are not judged: a heart rate may rise on the way back
+        to the rails. Starting the belt again is judged, before anything is sent.
+        """
+        self._trip(self._find_reason(now))
+        return self._tripped
+
     def next_deadline(self) -> float | None:
         """The time at which a time rule would trip if nothing changes, or None."""
         if self._tripped is not None or self._active_since is None:
