@@ -201,7 +201,10 @@ class RetroWalkConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Connect again and refresh what the treadmill says it is (after a firmware update)."""
+        """Refresh what the treadmill says it is (after a firmware update).
+
+        From the held connection when there is one, else from a test connection.
+        """
         entry: RetroWalkConfigEntry = self._get_reconfigure_entry()
         address: str = entry.data[CONF_ADDRESS]
         errors: dict[str, str] = {}

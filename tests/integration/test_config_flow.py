@@ -597,3 +597,35 @@ async def test_reconfigure_while_phone_app_holds_the_link(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
     assert entry.data == expected_data(DEMO_PROFILE)
+
+
+async def test_reconfigure_connected_takes_what_the_treadmill_reported_on_connecting(
+    hass: HomeAssistant, treadmill: SimulatedTreadmill, airwaves: Airwaves
+) -> None:
+    """As the reconfigure step says: the held connection's reading, no new connection."""
+    entry = entry_for(treadmill)
+    entry.add_to_hass(hass)
+    await airwaves.plug_in(treadmill)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    coordinator = entry.runtime_data
+    # The firmware changes under the held connection (the simulation does not restart).
+    updated = replace(treadmill.profile.device_information, firmware_revision="2.0.0")
+    treadmill.profile = replace(treadmill.profile, device_information=updated)
+
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert entry.data[CONF_DEVICE_INFORMATION]["firmware_revision"] == "1.0.0"
+    assert entry.runtime_data is coordinator  # nothing changed, nothing reloaded
+
+    # A new connection reports afresh, and the reconfiguration takes that.
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.runtime_data.connected
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data[CONF_DEVICE_INFORMATION]["firmware_revision"] == "2.0.0"
