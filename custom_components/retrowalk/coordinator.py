@@ -329,7 +329,19 @@ class RetroWalkCoordinator(DataUpdateCoordinator[TreadmillSnapshot]):
             if (refusal := self.program.resume()) is not None:
                 raise self._refused(refusal)
             return
-        await self._async_command(lambda: self.ftms_client().start())
+        await self._async_command(self._async_start_slowly)
+
+    async def _async_start_slowly(self) -> None:
+        """Start the belt at its lowest speed, as a program does.
+
+        FTMS Start or Resume returns to the speed the treadmill still holds, which may be
+        above the limit of the way one walks now (the direction changed during the pause).
+        """
+        client = self.ftms_client()
+        self.program.forgive_owed_stop()
+        await client.start()
+        if self.speed_range is not None:
+            await client.set_target_speed(self.program.device_limits().lowest_moving_speed_kmh)
 
     async def async_pause_belt(self) -> None:
         """Pause the belt; during a program, pause the program."""

@@ -316,6 +316,10 @@ class ProgramController:
             return refusal
         return None if self._runner.ready() else "not_waiting_for_ready"
 
+    def forgive_owed_stop(self) -> None:
+        """The person starts the belt from Home Assistant: a stop owed from before is void."""
+        self._stop_owed = False
+
     def pause(self) -> bool:
         """Pause the program; return whether it was accepted."""
         return self._runner is not None and self._runner.pause()

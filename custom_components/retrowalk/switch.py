@@ -74,6 +74,9 @@ class RetroWalkSwitch(RetroWalkEntity, SwitchEntity):
         await async_start_program(self.hass, self.coordinator, {})
 
     async def async_turn_off(self, **kwargs: Any) -> None:
-        """Stop the belt now; the program ends."""
-        if self.coordinator.program.running:
+        """Stop the belt now; a program ends. Also a belt walked without a program.
+
+        "Turn off the retro walk" is how people say stop, whatever started the belt.
+        """
+        if self.coordinator.program.running or self.coordinator.data.belt_moving:
             await self.coordinator.async_stop_belt(SafetyReason.USER_STOP)

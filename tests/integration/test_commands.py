@@ -149,3 +149,46 @@ async def test_ready_without_a_turnaround_is_refused(
         await _press(hass, "ready")
     _assert_translated(raised.value, "not_waiting_for_ready")
     assert len(treadmill.writes) == writes
+
+
+async def test_start_or_resume_starts_the_belt_at_its_lowest_speed(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, treadmill: SimulatedTreadmill
+) -> None:
+    """Resuming would return to the speed the treadmill holds, maybe above today's limit."""
+    await _press(hass, "start_or_resume")
+    await _set_speed(hass, 3.9)  # forward: within the 4.0 km/h forward limit
+    await treadmill.advance(10)
+    await _press(hass, "pause")
+    await treadmill.advance(10)
+    await hass.services.async_call(
+        "select",
+        "select_option",
+        {"entity_id": "select.retrowalk_demo_treadmill_walking_direction", "option": "backward"},
+        blocking=True,
+    )
+    since = len(treadmill.writes)
+    await _press(hass, "start_or_resume")
+    await treadmill.advance(10)
+    assert [write.op for write in treadmill.writes[since:]] == [
+        ControlOp.START_OR_RESUME,
+        ControlOp.SET_TARGET_SPEED,
+    ]
+    assert treadmill.speed_kmh == 0.8  # the backward limit is 3.2
+
+
+async def test_turning_the_retro_walk_off_stops_a_belt_walked_without_a_program(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, treadmill: SimulatedTreadmill
+) -> None:
+    await _press(hass, "start_or_resume")
+    await _set_speed(hass, 2.0)
+    await treadmill.advance(6)
+    await hass.services.async_call(
+        "switch",
+        "turn_off",
+        {"entity_id": "switch.retrowalk_demo_treadmill_retro_walk"},
+        blocking=True,
+    )
+    assert treadmill.written_ops[-1] == ControlOp.STOP_OR_PAUSE
+    assert treadmill.writes[-1].parameter == b"\x01"
+    await treadmill.advance(10)
+    assert treadmill.speed_kmh == 0.0
