@@ -221,8 +221,8 @@ class RetroWalkCoordinator(DataUpdateCoordinator[TreadmillSnapshot]):
     def async_apply_options(self, options: RetroWalkOptions) -> None:
         """Use new options from now on.
 
-        A running program is guarded with the new safety limits and linked sensors at once;
-        its speeds and incline stay as it was started.
+        A running program is guarded and run with the new safety limits and linked sensors at
+        once.
         """
         self.options = options
         self.program.apply_options(options)
