@@ -570,3 +570,14 @@ async def test_home_assistant_stopping(hass: HomeAssistant, walk: Walk) -> None:
         await walk.treadmill.advance(1)
     assert walk.treadmill.speed_kmh == 0.0
     assert {c.op for c in walk.commands(since)} <= {Op.REQUEST_CONTROL, Op.STOP}
+
+
+# A treadmill that reads speeds in mph ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("entry_options", [{"device": {"quirk_speed_in_mph": True}}])
+async def test_a_treadmill_counting_in_mph_is_ramped_to_the_target(walk: Walk) -> None:
+    """Its echo of 1.1 km/h is 1.09 km/h: not a change by hand that would end the ramp."""
+    walk.treadmill.misbehaviour.speed_parameter_mph = True
+    await walk_at_speed(walk, 2.4)  # the warm-up's 2.5 km/h, within a step
+    assert walk.snapshot.segment_speed_kmh == 2.5

@@ -514,6 +514,22 @@ async def test_after_a_pause_the_ramp_up_stops_at_the_limit_not_at_a_faster_spee
     await drive_task(task, clock)
 
 
+async def test_an_echo_rounded_by_the_treadmill_is_not_a_change_by_hand(
+    clock: VirtualClock,
+    treadmill: RecordingTreadmill,
+    device: DeviceLimits,
+    start: Launch,
+) -> None:
+    runner = ProgramRunner(backward_only(device, incline=0), treadmill, clock, device=device)
+    await start(runner)
+    await clock.advance_to(6.0)
+    assert runner.snapshot().speed_kmh == 1.1
+    # 1.1 km/h sent as 0.68 mph comes back as 1.09 km/h from a treadmill counting in mph.
+    assert not runner.manual_speed_change(1.09)
+    assert not runner.manual_speed_change(1.12)
+    assert runner.manual_speed_change(1.2)  # one step on the console
+
+
 async def test_the_next_segment_has_its_own_targets_again(
     clock: VirtualClock,
     treadmill: RecordingTreadmill,

@@ -68,6 +68,8 @@ _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_RAMP: Final = RampSettings()
 _EPSILON: Final = 1e-6
+_ECHO_ROUNDING: Final = 0.02
+"""How far a treadmill's echo of a value may be off: 0.01 mph is 0.016 km/h."""
 
 SnapshotListener = Callable[[RunnerSnapshot], None]
 CommandListener = Callable[[CommandRecord], None]
@@ -453,12 +455,16 @@ class ProgramRunner:
         self._notify()
 
     def _accepts_by_hand(self, axis: RampAxis, value: float) -> bool:
+        # Within half a step (or the echo's rounding) of the value last sent is that value: a
+        # treadmill that counts in 0.01 mph echoes 1.1 km/h as 1.09, and a person on the
+        # console moves a whole step.
+        tolerance = max(axis.grid.increment / 2, _ECHO_ROUNDING)
         return (
             self._phase in MOVING_PHASES
             and self._belt_running
             and not self._starting
             and math.isfinite(value)
-            and not same(value, axis.value)
+            and abs(value - axis.value) >= tolerance
         )
 
     # ----------------------------------------------------------------- the program
