@@ -903,6 +903,32 @@ async def test_request_control_and_stop_reach_a_strict_machine(
     assert written(treadmill)[-3:] == [REQUEST, STOP_OR_PAUSE, STOP_OR_PAUSE]
 
 
+async def test_request_control_for_a_stop_goes_again_as_soon_as_the_busy_machine_answers(
+    treadmill: SimulatedTreadmill, make_client: ClientFactory
+) -> None:
+    client: FtmsClient = await make_client(
+        quirks=DeviceQuirks(request_control=RequestControlMode.BEFORE_EACH)
+    )
+    await client.start()
+    treadmill.misbehaviour.refuse_while_busy = True
+    treadmill.misbehaviour.response_delay_s = 0.3
+    in_flight = asyncio.create_task(client.set_target_speed(4.0))
+    await until(lambda: written(treadmill)[-1:] == [SPEED], limit_s=2)
+    treadmill.misbehaviour.response_delay_s = 0
+    since = len(treadmill.writes)
+
+    called = time.monotonic()
+    await client.stop()
+    # Request Control is refused while the speed is unanswered and written again as soon as
+    # the speed is answered: the stop's own responses, which cannot come before the stop is
+    # written, are not waited for.
+    assert written(treadmill)[since:] == [REQUEST, REQUEST, STOP_OR_PAUSE]
+    assert 0.2 < time.monotonic() - called < 0.5
+    await in_flight
+    await treadmill.advance(10)
+    assert treadmill.belt_state is BeltState.STOPPED
+
+
 async def test_a_stop_the_machine_keeps_refusing_fails(
     treadmill: SimulatedTreadmill, make_client: ClientFactory
 ) -> None:

@@ -634,12 +634,16 @@ class FtmsClient:
                 raise FtmsNotConnectedError(f"the link dropped while writing: {err}") from err
             raise FtmsError(f"writing op 0x{payload[0]:02X} failed: {err}") from err
 
-    async def _write_urgently(self, payload: bytes, own: _AwaitedResponse) -> None:
+    async def _write_urgently(self, payload: bytes, *own: _AwaitedResponse) -> None:
         """Write now; if the machine is busy with another procedure, right after it answers.
 
         FTMS lets a machine refuse a control point write while an earlier procedure is still
         unanswered (ATT error 0xFE, procedure already in progress). Most treadmills take the
         write at once, and then nothing waits; a strict one gets it the moment it is free.
+
+        ``own`` are the stop's responses not written yet (this write's and any after it):
+        they cannot come while this write waits, so waiting for them would hold the stop for
+        the whole response timeout.
         """
         for attempt in range(1, URGENT_WRITE_ATTEMPTS + 1):
             try:
@@ -652,7 +656,7 @@ class FtmsClient:
                 busy = [
                     awaited.response
                     for awaited in self._awaited
-                    if awaited is not own and not awaited.response.done()
+                    if awaited not in own and not awaited.response.done()
                 ]
                 _LOGGER.debug("Control point busy, writing 0x%02X again", payload[0])
                 if busy:
@@ -779,7 +783,7 @@ class FtmsClient:
         try:
             if control is not None:
                 # Written back to back: waiting for the control answer would delay the stop.
-                await self._write_urgently(encode_request_control(), control)
+                await self._write_urgently(encode_request_control(), control, stop)
             await self._write_urgently(encode_stop(), stop)
             response = await self._response(stop)
             if control is not None and _answered_success(control):
