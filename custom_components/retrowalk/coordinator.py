@@ -182,6 +182,11 @@ class RetroWalkCoordinator(DataUpdateCoordinator[TreadmillSnapshot]):
             )
         )
         self._unsubscribe.append(
+            bluetooth.async_track_unavailable(
+                self.hass, self._handle_unavailable, self.address, connectable=True
+            )
+        )
+        self._unsubscribe.append(
             async_track_time_interval(
                 self.hass,
                 self._handle_watchdog,
@@ -250,6 +255,13 @@ class RetroWalkCoordinator(DataUpdateCoordinator[TreadmillSnapshot]):
             self.async_update_listeners()
         if not self.connected:
             self._schedule_reconnect("advertisement")
+
+    @callback
+    def _handle_unavailable(self, _service_info: bluetooth.BluetoothServiceInfoBleak) -> None:
+        """Home Assistant no longer hears the treadmill: its signal strength is unknown."""
+        if self.rssi is not None:
+            self.rssi = None
+            self.async_update_listeners()
 
     @callback
     def _handle_watchdog(self, _now: datetime) -> None:

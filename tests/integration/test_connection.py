@@ -8,6 +8,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -156,3 +157,32 @@ async def test_unload_disconnects(
     await hass.async_block_till_done()
     assert not treadmill.is_connected
     assert loaded_entry.state is ConfigEntryState.NOT_LOADED
+
+
+async def test_signal_strength_is_unavailable_once_the_treadmill_is_no_longer_heard(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    treadmill: SimulatedTreadmill,
+    freezer: FrozenDateTimeFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    signal = "sensor.retrowalk_demo_treadmill_signal_strength"
+    er.async_get(hass).async_update_entity(signal, disabled_by=None)
+    freezer.tick(31)  # Home Assistant reloads the entry to add the enabled entity
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    state = hass.states.get(signal)
+    assert state is not None
+    assert state.state != STATE_UNAVAILABLE
+
+    treadmill.set_in_range(False)
+    await hass.async_block_till_done()
+    # The Bluetooth stack ages advertisements on its own monotonic clock: an hour passes.
+    later = time.monotonic() + 3600
+    for module in ("habluetooth.base_scanner", "habluetooth.manager"):
+        monkeypatch.setattr(f"{module}.monotonic_time_coarse", lambda: later)
+    for seconds in (30, 300):  # the proxy forgets the treadmill, then the manager notices
+        freezer.tick(seconds)
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+    assert hass.states.get(signal).state == STATE_UNAVAILABLE
