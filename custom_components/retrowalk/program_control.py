@@ -180,6 +180,11 @@ class ProgramController:
         # its belt standing; it is sent as soon as a record shows the belt still running.
         self._stop_owed = False
         self._owed_stop_task: asyncio.Task[None] | None = None
+        # A belt that moves without a program is watched too (heart rate, presence): the guard
+        # then belongs to that walk. After a safety stop or a program's end a new walk begins
+        # only once the belt has stood: a belt slowing down is not a walk to stop again.
+        self._free_walk = False
+        self._await_standing_belt = False
         self._listeners: list[CALLBACK_TYPE] = []
         self._safety_stop_listeners: list[Callable[[SafetyStop], None]] = []
         self.snapshot: RunnerSnapshot | None = None
@@ -253,6 +258,7 @@ class ProgramController:
             listener=self._handle_snapshot,
         )
         self._stop_owed = False
+        self._free_walk = False
         self._runner = runner
         self._guard = SafetyGuard(options.limits)
         self.plan = plan
@@ -273,6 +279,12 @@ class ProgramController:
         them. Limits the treadmill cannot keep (its lowest speed is above one) end the
         program with a ramp down, as the person's own stop would.
         """
+        if self._guard is not None and self._free_walk:
+            self._guard.update_limits(options.limits)
+            self._stop_watching()
+            self._watch_linked_sensors(options)
+            self._judge(self._guard.check(self._clock.monotonic()))
+            return
         if self._guard is None or self._runner is None or not self.running:
             return
         self._guard.update_limits(options.limits)
@@ -408,7 +420,9 @@ class ProgramController:
             # The program holds the belt, yet it runs (a treadmill that ignored the pause).
             self._judge(SafetyReason.BELT_STARTED_WHILE_HELD)
             return
-        if self._guard is not None and self.running:
+        if not self.running:
+            self._follow_free_walk(data)
+        if self._guard is not None and (self.running or self._free_walk):
             # Also while the belt stands: Ready or resume must not start it for a racing heart.
             self._judge(
                 self._guard.observe_heart_rate(
@@ -428,8 +442,11 @@ class ProgramController:
 
     @callback
     def observe_machine_status(self, status: MachineStatus) -> None:
-        """A machine status: console stops, the safety key, lost control, manual changes."""
-        if self._guard is None or self._runner is None:
+        """A machine status: console stops, the safety key, lost control, manual changes.
+
+        Only a program's: without one the treadmill's own stops are the person's business.
+        """
+        if self._guard is None or self._runner is None or not self.running:
             return
         if self._treadmill.is_own_echo(status):
             return
@@ -458,6 +475,11 @@ class ProgramController:
     def observe_link(self, connected: bool) -> None:
         """The Bluetooth link went down or came back."""
         if connected:
+            return
+        if self._free_walk:
+            # Nothing can be sent while the link is down; the walk is watched again when the
+            # next record shows the belt moving.
+            self._end_free_walk()
             return
         if self._guard is not None:
             # Even while the belt stands: a lost link needs an explicit new start.
@@ -523,6 +545,48 @@ class ProgramController:
                 )
             )
 
+    # A walk without a program ------------------------------------------------------------
+
+    def _follow_free_walk(self, data: TreadmillData) -> None:
+        """Watch a belt that moves without a program from its first moving record to its stop."""
+        if not data.speed_kmh:
+            self._await_standing_belt = False
+            if self._free_walk:
+                self._end_free_walk()
+            return
+        if self._free_walk or self._await_standing_belt:
+            return
+        now = self._clock.monotonic()
+        self._free_walk = True
+        self._guard = SafetyGuard(self._coordinator.options.limits, watch_session=False)
+        self._stop_watching()
+        self._guard.belt_started(now)
+        self._watch_linked_sensors()
+        self._judge(self._guard.check(now))
+
+    def _end_free_walk(self) -> None:
+        self._free_walk = False
+        self._guard = None
+        self._stop_watching()
+
+    def _stop_free_walk(self, reason: SafetyReason) -> None:
+        _LOGGER.warning(
+            "%s: safety stop (%s) of a walk without a program",
+            self._coordinator.config_entry.title,
+            reason.value,
+        )
+        self._end_free_walk()
+        self._await_standing_belt = True
+        # Started eagerly: the stop is written before this callback returns to the loop.
+        self._hass.async_create_task(self._async_stop_free_walk(reason), eager_start=True)
+
+    async def _async_stop_free_walk(self, reason: SafetyReason) -> None:
+        try:
+            await self.async_emergency_stop(reason)
+        except FtmsError as err:
+            # Owed: the next record that shows the belt running tries again.
+            _LOGGER.warning("Stopping the belt failed, trying again: %s", err)
+
     # The program's life --------------------------------------------------------------------
 
     async def _async_run(self, runner: ProgramRunner) -> None:
@@ -543,6 +607,8 @@ class ProgramController:
     def _handle_snapshot(self, snapshot: RunnerSnapshot) -> None:
         previous = self.snapshot
         self.snapshot = snapshot
+        if snapshot.ended:
+            self._await_standing_belt = True
         if snapshot.belt_stop_failed and (previous is None or not previous.belt_stop_failed):
             self._stop_owed = True
         guard = self._guard
@@ -571,6 +637,9 @@ class ProgramController:
     @callback
     def _judge(self, reason: SafetyReason | None) -> None:
         """Stop at once when the guard found a reason; otherwise watch its next deadline."""
+        if reason is not None and self._free_walk:
+            self._stop_free_walk(reason)
+            return
         runner = self._runner
         if reason is None or runner is None or not self.running:
             # An observation may have moved a deadline (someone stepped off the belt).

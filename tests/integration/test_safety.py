@@ -21,6 +21,7 @@ from custom_components.retrowalk.program import Phase, SafetyReason
 from retrowalk_sim import SimulatedTreadmill
 from tests.conftest import entry_for
 from tests.integration.conftest import Op, Walk
+from tests.integration.test_options_flow import form_input, save_options
 
 SETTLE_AFTER_STOP_S = 20.0
 
@@ -581,3 +582,126 @@ async def test_a_treadmill_counting_in_mph_is_ramped_to_the_target(walk: Walk) -
     walk.treadmill.misbehaviour.speed_parameter_mph = True
     await walk_at_speed(walk, 2.4)  # the warm-up's 2.5 km/h, within a step
     assert walk.snapshot.segment_speed_kmh == 2.5
+
+
+# A walk without a program -----------------------------------------------------------------------
+
+
+async def walk_by_hand(walk: Walk, kmh: float = 2.0) -> None:
+    """Start the belt from Home Assistant and set a speed, without a program."""
+    await walk.press("start")
+    await walk.hass.services.async_call(
+        "number",
+        "set_value",
+        {"entity_id": walk.entity_id("number", "target_speed"), "value": kmh},
+        blocking=True,
+    )
+    await walk.run_until(lambda: walk.treadmill.speed_kmh >= kmh, within_s=30)
+    assert not walk.program.running
+
+
+async def check_stop_without_a_program(walk: Walk, reason: SafetyReason, since: int) -> None:
+    """The belt stopped once, announced once as a safety stop, and nothing more was sent."""
+    await walk.run_until(lambda: walk.treadmill.speed_kmh == 0, within_s=15)
+    await walk.tick(SETTLE_AFTER_STOP_S)
+    assert [c.op for c in walk.commands(since) if c.op is not Op.REQUEST_CONTROL] == [Op.STOP]
+    assert [event["reason"] for event in walk.safety_events] == [reason.value]
+    assert walk.safety_events[0]["phase"] is None
+    safety_stop = walk.hass.states.get(walk.entity_id("event", "safety_stop"))
+    assert safety_stop is not None
+    assert safety_stop.attributes["event_type"] == reason.value
+
+
+@pytest.mark.parametrize("entry_options", [{"safety": {"heart_rate_limit": 120}}])
+async def test_a_walk_without_a_program_stops_above_the_heart_rate_limit(walk: Walk) -> None:
+    walk.treadmill.set_heart_rate(110)
+    await walk_by_hand(walk)
+    await walk.tick(10)
+    assert walk.treadmill.speed_kmh == 2.0
+    since = walk.write_count
+    walk.treadmill.set_heart_rate(130)
+    await check_stop_without_a_program(walk, SafetyReason.HEART_RATE, since)
+
+
+@pytest.mark.parametrize(
+    "entry_options",
+    [{"heart_rate_entity": "sensor.strap", "safety": {"heart_rate_limit": 120}}],
+)
+async def test_a_walk_without_a_program_stops_on_a_linked_heart_rate(
+    hass: HomeAssistant, walk: Walk
+) -> None:
+    hass.states.async_set("sensor.strap", "100")
+    await walk_by_hand(walk)
+    since = walk.write_count
+    hass.states.async_set("sensor.strap", "135")
+    await walk.settle()
+    assert [c.op for c in walk.commands(since) if c.op is not Op.REQUEST_CONTROL] == [Op.STOP]
+    await check_stop_without_a_program(walk, SafetyReason.HEART_RATE, since)
+
+
+@pytest.mark.parametrize(
+    "entry_options",
+    [{"presence_entity": "binary_sensor.mat", "safety": {"presence_timeout": 5}}],
+)
+async def test_a_walk_without_a_program_stops_when_nobody_is_on_the_belt(
+    hass: HomeAssistant, walk: Walk
+) -> None:
+    hass.states.async_set("binary_sensor.mat", "on")
+    await walk_by_hand(walk)
+    hass.states.async_set("binary_sensor.mat", "off")
+    await walk.tick(4)
+    assert walk.treadmill.speed_kmh == 2.0
+    since = walk.write_count
+    await walk.tick(1.5)
+    await check_stop_without_a_program(walk, SafetyReason.PRESENCE_LOST, since)
+
+
+@pytest.mark.parametrize("entry_options", [{"safety": {"max_session_minutes": 1}}])
+async def test_a_walk_without_a_program_is_not_bound_by_the_session_limit(walk: Walk) -> None:
+    await walk_by_hand(walk)
+    await walk.tick(120)
+    assert walk.treadmill.speed_kmh == 2.0
+    assert walk.safety_events == []
+
+
+@pytest.mark.parametrize("entry_options", [{"safety": {"heart_rate_limit": 120}}])
+async def test_a_stop_on_the_console_during_a_walk_without_a_program_is_no_safety_stop(
+    walk: Walk,
+) -> None:
+    walk.treadmill.set_heart_rate(110)
+    await walk_by_hand(walk)
+    since = walk.write_count
+    walk.treadmill.console_stop()
+    await walk.run_until(lambda: walk.treadmill.speed_kmh == 0, within_s=15)
+    await walk.tick(SETTLE_AFTER_STOP_S)
+    assert walk.commands(since) == []
+    assert walk.safety_events == []
+    # The next walk is watched again.
+    await walk_by_hand(walk)
+    since = walk.write_count
+    walk.treadmill.set_heart_rate(130)
+    await check_stop_without_a_program(walk, SafetyReason.HEART_RATE, since)
+
+
+async def test_a_heart_rate_limit_set_during_a_walk_without_a_program_holds_at_once(
+    walk: Walk,
+) -> None:
+    walk.treadmill.set_heart_rate(130)
+    await walk_by_hand(walk)
+    since = walk.write_count
+    await save_options(walk.hass, walk.entry, form_input(heart_rate_limit=120))
+    await check_stop_without_a_program(walk, SafetyReason.HEART_RATE, since)
+
+
+@pytest.mark.parametrize("entry_options", [{"safety": {"heart_rate_limit": 120}}])
+async def test_a_walk_without_a_program_is_watched_again_after_a_lost_link(walk: Walk) -> None:
+    walk.treadmill.set_heart_rate(110)
+    await walk_by_hand(walk)
+    walk.treadmill.drop_link()
+    await walk.settle()
+    await walk.run_until(lambda: walk.entry.runtime_data.connected, within_s=30)
+    assert walk.treadmill.speed_kmh == 2.0  # a lost link alone stops no walk by hand
+    assert walk.safety_events == []
+    since = walk.write_count
+    walk.treadmill.set_heart_rate(130)
+    await check_stop_without_a_program(walk, SafetyReason.HEART_RATE, since)

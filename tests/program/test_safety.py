@@ -199,3 +199,13 @@ def test_belt_stopped_twice_is_harmless() -> None:
     guard.belt_stopped(10.0)
     guard.belt_stopped(20.0)
     assert guard.session_time_s(30.0) == 10.0
+
+
+def test_a_walk_by_hand_has_no_session_limit() -> None:
+    guard = SafetyGuard(LIMITS, watch_session=False)
+    assert guard.belt_started(0.0) is None
+    assert guard.next_deadline() is None
+    assert guard.check(100_000.0) is None
+    assert guard.observe_presence(False, 100_001.0) is None
+    assert guard.next_deadline() == 100_006.0
+    assert guard.check(100_006.0) is SafetyReason.PRESENCE_LOST

@@ -69,11 +69,21 @@ class SafetyGuard:
     for the program, so waits at turnarounds and pauses do not count.
     """
 
-    def __init__(self, limits: SafetyLimits, *, session_grace_s: float = SESSION_GRACE_S) -> None:
-        """Guard with ``limits``; nothing is active until :meth:`belt_started`."""
+    def __init__(
+        self,
+        limits: SafetyLimits,
+        *,
+        session_grace_s: float = SESSION_GRACE_S,
+        watch_session: bool = True,
+    ) -> None:
+        """Guard with ``limits``; nothing is active until :meth:`belt_started`.
+
+        ``watch_session`` False leaves the session limit out: it bounds programs, while a walk
+        the person steers by hand lasts as long as they like.
+        """
         self._limits = limits
-        self._session_grace_s = session_grace_s
-        self._session_budget_s = limits.max_session_s + session_grace_s
+        self._session_grace_s = session_grace_s if watch_session else math.inf
+        self._session_budget_s = limits.max_session_s + self._session_grace_s
         self._tripped: SafetyReason | None = None
         self._active_since: float | None = None
         self._active_total_s = 0.0
@@ -174,7 +184,8 @@ class SafetyGuard:
         deadlines = [self._active_since + self._session_budget_s - self._active_total_s]
         if self._absent_since is not None:
             deadlines.append(self._absent_since + self._limits.presence_lost_s)
-        return min(deadlines)
+        deadline = min(deadlines)
+        return deadline if math.isfinite(deadline) else None
 
     def _trip(self, reason: SafetyReason | None) -> None:
         if self._tripped is None:
