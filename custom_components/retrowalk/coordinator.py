@@ -353,7 +353,12 @@ class RetroWalkCoordinator(DataUpdateCoordinator[TreadmillSnapshot]):
         self.program.forgive_owed_stop()
         await client.start()
         if self.speed_range is not None:
-            await client.set_target_speed(self.program.device_limits().lowest_moving_speed_kmh)
+            try:
+                await client.set_target_speed(self.program.device_limits().lowest_moving_speed_kmh)
+            except FtmsError:
+                # Running at a held speed nobody chose today is worse than not running.
+                await client.stop()
+                raise
 
     async def async_pause_belt(self) -> None:
         """Pause the belt; during a program, pause the program."""

@@ -329,8 +329,12 @@ class ProgramController:
         return None if self._runner.ready() else "not_waiting_for_ready"
 
     def forgive_owed_stop(self) -> None:
-        """The person starts the belt from Home Assistant: a stop owed from before is void."""
+        """The person starts the belt from Home Assistant: a stop owed from before is void.
+
+        The walk that begins is watched at once, even if the belt has not stood since a stop.
+        """
         self._stop_owed = False
+        self._await_standing_belt = False
 
     def pause(self) -> bool:
         """Pause the program; return whether it was accepted."""
@@ -348,11 +352,15 @@ class ProgramController:
         return None if self._runner is not None and self._runner.resume() else "not_paused"
 
     def _refuse_restart_for_safety(self) -> str | None:
-        """End the program instead of starting its standing belt when a safety rule says so."""
+        """End the program instead of starting its standing belt when a safety rule says so.
+
+        Nobody on the belt for less than the presence timeout refuses the restart only: the
+        person may be stepping back on.
+        """
         if self._guard is None:
             return None
         if (reason := self._guard.check_before_restart(self._clock.monotonic())) is None:
-            return None
+            return "nobody_on_belt" if self._guard.nobody_present else None
         self._judge(reason)
         return "safety_stop_while_held"
 
@@ -549,13 +557,21 @@ class ProgramController:
 
     def _follow_free_walk(self, data: TreadmillData) -> None:
         """Watch a belt that moves without a program from its first moving record to its stop."""
-        if not data.speed_kmh:
+        if data.speed_kmh is None:
+            return  # a record without a speed says nothing about the belt
+        if data.speed_kmh == 0:
             self._await_standing_belt = False
             if self._free_walk:
                 self._end_free_walk()
             return
-        if self._free_walk or self._await_standing_belt:
+        if self._free_walk:
             return
+        if self._await_standing_belt:
+            if self._treadmill.seconds_since_halt() <= HELD_BELT_GRACE_S:
+                return  # still coasting after our stop
+            # Long after our stop the belt runs: started again (before it stood), or a
+            # treadmill that ignored the stop, or one silent while standing. Watch it.
+            self._await_standing_belt = False
         now = self._clock.monotonic()
         self._free_walk = True
         self._guard = SafetyGuard(self._coordinator.options.limits, watch_session=False)

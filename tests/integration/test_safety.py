@@ -13,10 +13,11 @@ import itertools
 from typing import Any
 
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.retrowalk.ftms import ControlOp, ResultCode
 from custom_components.retrowalk.program import Phase, SafetyReason
 from retrowalk_sim import SimulatedTreadmill
 from tests.conftest import entry_for
@@ -705,3 +706,65 @@ async def test_a_walk_without_a_program_is_watched_again_after_a_lost_link(walk:
     since = walk.write_count
     walk.treadmill.set_heart_rate(130)
     await check_stop_without_a_program(walk, SafetyReason.HEART_RATE, since)
+
+
+@pytest.mark.parametrize("entry_options", [{"safety": {"heart_rate_limit": 120}}])
+async def test_a_walk_started_again_while_the_belt_coasts_is_watched(walk: Walk) -> None:
+    walk.treadmill.set_heart_rate(110)
+    await walk_by_hand(walk, 3.0)
+    walk.treadmill.set_heart_rate(130)
+    await walk.run_until(lambda: len(walk.safety_events) == 1, within_s=5)
+    assert [event["reason"] for event in walk.safety_events] == ["heart_rate"]
+    assert walk.treadmill.speed_kmh > 0  # still coasting
+    await walk.press("start")  # at once, the heart rate still too high
+    await walk.run_until(lambda: len(walk.safety_events) == 2, within_s=10)
+    await walk.run_until(lambda: walk.treadmill.speed_kmh == 0, within_s=15)
+
+
+@pytest.mark.parametrize("entry_options", [{"safety": {"heart_rate_limit": 120}}])
+async def test_a_console_start_while_the_belt_coasts_is_watched_after_a_grace(
+    walk: Walk,
+) -> None:
+    walk.treadmill.set_heart_rate(110)
+    await walk_by_hand(walk, 3.0)
+    walk.treadmill.set_heart_rate(130)
+    await walk.run_until(lambda: len(walk.safety_events) == 1, within_s=5)
+    assert walk.treadmill.speed_kmh > 0  # still coasting
+    assert walk.treadmill.console_start()
+    walk.treadmill.console_set_speed(2.0)
+    waited = await walk.run_until(lambda: len(walk.safety_events) == 2, within_s=30)
+    assert waited <= 12
+    await walk.run_until(lambda: walk.treadmill.speed_kmh == 0, within_s=15)
+
+
+async def test_start_is_taken_back_when_the_lowest_speed_is_refused(walk: Walk) -> None:
+    walk.treadmill.misbehaviour.result_overrides[ControlOp.SET_TARGET_SPEED] = (
+        ResultCode.OPERATION_FAILED
+    )
+    since = walk.write_count
+    with pytest.raises(HomeAssistantError):
+        await walk.press("start")
+    ops = [c.op for c in walk.commands(since) if c.op is not Op.REQUEST_CONTROL]
+    assert ops == [Op.START, Op.SPEED, Op.STOP]
+    await walk.run_until(lambda: walk.treadmill.speed_kmh == 0, within_s=15)
+
+
+@pytest.mark.parametrize(
+    "entry_options",
+    [{"presence_entity": "binary_sensor.mat", "safety": {"presence_timeout": 20}}],
+)
+async def test_ready_waits_for_someone_on_the_belt(hass: HomeAssistant, walk: Walk) -> None:
+    hass.states.async_set("binary_sensor.mat", "on")
+    await walk_to_turnaround(walk)
+    hass.states.async_set("binary_sensor.mat", "off")
+    await walk.tick(2)
+    since = walk.write_count
+    with pytest.raises(ServiceValidationError) as refused:
+        await walk.press("ready")
+    assert refused.value.translation_key == "nobody_on_belt"
+    assert walk.program.running
+    assert walk.commands(since) == []
+    hass.states.async_set("binary_sensor.mat", "on")
+    await walk.press("ready")
+    await walk.run_until(lambda: walk.treadmill.speed_kmh > 0, within_s=10)
+    assert walk.safety_events == []

@@ -209,3 +209,12 @@ def test_a_walk_by_hand_has_no_session_limit() -> None:
     assert guard.observe_presence(False, 100_001.0) is None
     assert guard.next_deadline() == 100_006.0
     assert guard.check(100_006.0) is SafetyReason.PRESENCE_LOST
+
+
+def test_nobody_present_follows_the_presence_sensor() -> None:
+    guard = active_guard()
+    assert not guard.nobody_present
+    guard.observe_presence(False, 1.0)
+    assert guard.nobody_present
+    guard.observe_presence(True, 2.0)
+    assert not guard.nobody_present

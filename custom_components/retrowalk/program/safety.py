@@ -106,6 +106,11 @@ class SafetyGuard:
         return self._active_since is not None
 
     @property
+    def nobody_present(self) -> bool:
+        """Whether the linked presence sensor reports nobody there right now."""
+        return self._absent_since is not None
+
+    @property
     def tripped(self) -> SafetyReason | None:
         """The reason found, which stays once found."""
         return self._tripped
