@@ -279,20 +279,17 @@ class ProgramController:
         them. Limits the treadmill cannot keep (its lowest speed is above one) end the
         program with a ramp down, as the person's own stop would.
         """
-        if self._guard is not None and self._free_walk:
-            self._guard.update_limits(options.limits)
-            self._stop_watching()
-            self._watch_linked_sensors(options)
-            self._judge(self._guard.check(self._clock.monotonic()))
-            return
-        if self._guard is None or self._runner is None or not self.running:
+        program = self._runner if self.running else None
+        if self._guard is None or (program is None and not self._free_walk):
             return
         self._guard.update_limits(options.limits)
         self._stop_watching()
         self._watch_linked_sensors(options)
         self._judge(self._guard.check(self._clock.monotonic()))
+        if program is None:
+            return  # a walk without a program: no plan to re-limit
         try:
-            self._runner.update_limits(options.limits)
+            program.update_limits(options.limits)
         except LimitError as err:
             _LOGGER.warning(
                 "%s cannot keep the new limits (%s); ending the program",

@@ -429,9 +429,8 @@ class ProgramRunner:
         if segment is None or segment.is_turnaround or self._phase in TERMINAL_PHASES:
             # The next moving segment takes its targets from the new limits as it begins.
             return
-        ceiling = limits.speed_limit_kmh(segment.direction)
-        self._speed.upper = ceiling
-        self._speed_goal = self._device.fit_speed(segment.target_speed_kmh, ceiling)
+        self._aim_within_limits(segment)
+        ceiling = self._speed.upper
         # A speed set by hand above the old limit was the person's choice; only a limit
         # lowered below it now brings it down.
         if (
@@ -440,9 +439,6 @@ class ProgramRunner:
             and self._manual_speed > ceiling
         ):
             self._manual_speed = self._device.fit_speed(self._manual_speed, ceiling)
-        self._incline_goal = self._device.fit_incline(
-            segment.target_incline_pct, limits.incline_pct
-        )
         if (
             self._manual_incline is not None
             and limits.incline_pct < before.incline_pct
@@ -604,12 +600,7 @@ class ProgramRunner:
         self._index = index
         self._segment = segment
         self._phase = segment.phase
-        ceiling = self._limits.speed_limit_kmh(segment.direction)
-        self._speed.upper = ceiling
-        self._speed_goal = self._device.fit_speed(segment.target_speed_kmh, ceiling)
-        self._incline_goal = self._device.fit_incline(
-            segment.target_incline_pct, self._limits.incline_pct
-        )
+        self._aim_within_limits(segment)
         self._manual_speed = self._manual_incline = None
         # Segment ends are absolute points of program time (the plan's running total), so a
         # command under way at a segment change does not push the later segments back.
@@ -624,6 +615,15 @@ class ProgramRunner:
         self._last_in_run = run_end == index
         self._segment_entered_at = self._clock.monotonic()
         self._notify()
+
+    def _aim_within_limits(self, segment: Segment) -> None:
+        """Take the segment's targets within the limits: as it begins, and when they change."""
+        ceiling = self._limits.speed_limit_kmh(segment.direction)
+        self._speed.upper = ceiling
+        self._speed_goal = self._device.fit_speed(segment.target_speed_kmh, ceiling)
+        self._incline_goal = self._device.fit_incline(
+            segment.target_incline_pct, self._limits.incline_pct
+        )
 
     def _goals(self) -> tuple[float, float | None]:
         """The speed and incline the segment ramps toward now."""
