@@ -16,7 +16,6 @@ from custom_components.retrowalk.progress.progression import (
     ProgressionRule,
     round_down_minutes,
     suggest_next_backward,
-    suggest_next_backward_minutes,
 )
 from custom_components.retrowalk.progress.tracker import SessionTracker
 from custom_components.retrowalk.progress.weekly import WeekSettings, summarize_week
@@ -171,27 +170,25 @@ def test_suggestions(
     suggestion = suggest_next_backward(history, NOW, SETTINGS, base)
     assert (suggestion.minutes, suggestion.rule) == (minutes, rule)
     assert suggestion.week_start == local(BERLIN, 2026, 6, 1)
-    assert suggest_next_backward_minutes(history, NOW, SETTINGS, base) == minutes
+    assert suggest_next_backward(history, NOW, SETTINGS, base).minutes == minutes
 
 
 def test_a_minutes_goal_drives_growth_too() -> None:
     minutes_goal = WeekSettings(time_zone=BERLIN, goal_sessions=None, goal_minutes=30)
-    assert suggest_next_backward_minutes(_history([[10, 10, 10]]), NOW, minutes_goal, 10) == 11
-    assert suggest_next_backward_minutes(_history([[10, 10]]), NOW, minutes_goal, 10) == 10
+    assert suggest_next_backward(_history([[10, 10, 10]]), NOW, minutes_goal, 10).minutes == 11
+    assert suggest_next_backward(_history([[10, 10]]), NOW, minutes_goal, 10).minutes == 10
 
 
 def test_bounds_are_options() -> None:
     history = _history([[30, 30, 30]])
-    assert suggest_next_backward_minutes(history, NOW, SETTINGS, 20, maximum_minutes=21.5) == 21.5
+    assert suggest_next_backward(history, NOW, SETTINGS, 20, maximum_minutes=21.5).minutes == 21.5
     assert (
-        suggest_next_backward_minutes(SessionHistory(), NOW, SETTINGS, 0.2, minimum_minutes=2) == 2
+        suggest_next_backward(SessionHistory(), NOW, SETTINGS, 0.2, minimum_minutes=2).minutes == 2
     )
     with pytest.raises(ValueError, match="minimum"):
-        suggest_next_backward_minutes(history, NOW, SETTINGS, 10, minimum_minutes=0)
+        suggest_next_backward(history, NOW, SETTINGS, 10, minimum_minutes=0)
     with pytest.raises(ValueError, match="minimum"):
-        suggest_next_backward_minutes(
-            history, NOW, SETTINGS, 10, minimum_minutes=5, maximum_minutes=4
-        )
+        suggest_next_backward(history, NOW, SETTINGS, 10, minimum_minutes=5, maximum_minutes=4)
 
 
 @pytest.mark.parametrize(
@@ -251,7 +248,7 @@ def test_the_plan_never_grows_more_than_the_rules_allow(
 ) -> None:
     history, week_starts = _timeline(weeks)
     suggestions = [
-        suggest_next_backward_minutes(_known_at(history, start), start, SETTINGS, base)
+        suggest_next_backward(_known_at(history, start), start, SETTINGS, base).minutes
         for start in week_starts
     ]
     for index, minutes in enumerate(suggestions):
@@ -281,10 +278,10 @@ def test_a_painful_session_is_not_followed_by_a_harder_one(
     for painful, following in itertools.pairwise(sessions):
         if not painful.is_pain:
             continue
-        before = suggest_next_backward_minutes(
+        before = suggest_next_backward(
             _known_at(history, painful.start), painful.start, SETTINGS, base
-        )
-        after = suggest_next_backward_minutes(
+        ).minutes
+        after = suggest_next_backward(
             _known_at(history, following.start), following.start, SETTINGS, base
-        )
+        ).minutes
         assert after <= before

@@ -18,7 +18,6 @@ from .progression import (
     ProgressionRule,
     round_down_minutes,
     suggest_next_backward,
-    suggest_next_backward_minutes,
 )
 from .tracker import DEFAULT_RESUME_WINDOW, DEFAULT_RETENTION, SessionStateError, SessionTracker
 from .weekly import (
@@ -53,7 +52,6 @@ __all__ = [
     "round_down_minutes",
     "sessions_started_in_week",
     "suggest_next_backward",
-    "suggest_next_backward_minutes",
     "summarize_week",
     "total_backward_distance_m",
     "week_start_for",

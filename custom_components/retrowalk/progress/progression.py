@@ -79,26 +79,6 @@ class BackwardSuggestion:
     """Start of the week the suggestion belongs to."""
 
 
-def suggest_next_backward_minutes(
-    history: SessionHistory,
-    now: datetime,
-    settings: WeekSettings,
-    base_minutes: float,
-    *,
-    minimum_minutes: float = DEFAULT_MINIMUM_MINUTES,
-    maximum_minutes: float = DEFAULT_MAXIMUM_MINUTES,
-) -> float:
-    """Return the suggested backward minutes for the next session (see the module docstring)."""
-    return suggest_next_backward(
-        history,
-        now,
-        settings,
-        base_minutes,
-        minimum_minutes=minimum_minutes,
-        maximum_minutes=maximum_minutes,
-    ).minutes
-
-
 def suggest_next_backward(
     history: SessionHistory,
     now: datetime,
