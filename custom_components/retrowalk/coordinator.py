@@ -350,7 +350,7 @@ class RetroWalkCoordinator(DataUpdateCoordinator[TreadmillSnapshot]):
         above the limit of the way one walks now (the direction changed during the pause).
         """
         client = self.ftms_client()
-        self.program.forgive_owed_stop()
+        self.program.note_start_from_home_assistant()
         await client.start()
         if self.speed_range is not None:
             try:

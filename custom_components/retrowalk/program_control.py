@@ -325,7 +325,7 @@ class ProgramController:
             return refusal
         return None if self._runner.ready() else "not_waiting_for_ready"
 
-    def forgive_owed_stop(self) -> None:
+    def note_start_from_home_assistant(self) -> None:
         """The person starts the belt from Home Assistant: a stop owed from before is void.
 
         The walk that begins is watched at once, even if the belt has not stood since a stop.
